@@ -1,0 +1,87 @@
+// The `skein` command line: `serve` runs the Flight SQL server, `query` is a Flight SQL client,
+// `hash-password` makes a password hash for the config file.
+import { Command, InvalidArgumentError as CliArgError, Option } from 'commander';
+import { loadConfig } from '../config';
+import { ConfigError } from '../errors';
+import { hashPassword } from '../flight/auth';
+import { FlightSqlClient } from '../flight/client';
+import { SKEIN_VERSION } from '../version';
+import { writeArrow, writeCsv, writeJsonLines, writeTable } from './format';
+import { serveCommand } from './serve';
+
+function port(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new CliArgError('must be a port number (0-65535)');
+  return Number(v);
+}
+
+const program = new Command('skein')
+  .description('Skein: a lakehouse SQL engine with an Arrow Flight SQL front door, built on DuckDB')
+  .version(SKEIN_VERSION);
+
+program
+  .command('serve')
+  .description('run the Flight SQL server (in-process DuckDB by default)')
+  .option('--host <host>', 'address to listen on (default 127.0.0.1, env SKEIN_HOST)')
+  .option('--port <port>', 'port to listen on, 0 for any free port (default 31337, env SKEIN_PORT)', port)
+  .option('--database <file>', 'DuckDB database file (default in-memory, env SKEIN_DATABASE)')
+  .option('--config <file>', 'JSON config file (env SKEIN_CONFIG)')
+  .option('--demo', 'create the demo dataset (schema "demo") at start')
+  .action(async (o: { host?: string; port?: number; database?: string; config?: string; demo?: boolean }) => {
+    const config = loadConfig({
+      file: o.config,
+      overrides: { host: o.host, port: o.port, database: o.database, demo: o.demo },
+    });
+    await serveCommand(config);
+  });
+
+program
+  .command('query')
+  .description('run SQL against a Skein (or any Flight SQL) server and print the result')
+  .argument('<sql>', 'the statement to run')
+  .option('--host <host>', 'server host', process.env.SKEIN_HOST ?? '127.0.0.1')
+  .option('--port <port>', 'server port', port, Number(process.env.SKEIN_PORT ?? 31337))
+  .option('-u, --user <user>', 'user name (env SKEIN_USER)', process.env.SKEIN_USER ?? 'skein')
+  .option('-p, --password <password>', 'password (env SKEIN_PASSWORD)', process.env.SKEIN_PASSWORD ?? 'skein')
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'csv', 'json', 'arrow']).default('table'))
+  .option('--update', 'run as an update (DDL/DML) and print the row count')
+  .action(
+    async (
+      text: string,
+      o: { host: string; port: number; user: string; password: string; format: string; update?: boolean },
+    ) => {
+      const client = new FlightSqlClient({ host: o.host, port: o.port, user: o.user, password: o.password });
+      try {
+        await client.authenticate();
+        if (o.update) {
+          process.stdout.write(`${await client.update(text)} row(s) changed\n`);
+          return;
+        }
+        const reader = await client.query(text);
+        const out = process.stdout;
+        if (o.format === 'csv') await writeCsv(reader, reader.schema, out);
+        else if (o.format === 'json') await writeJsonLines(reader, reader.schema, out);
+        else if (o.format === 'arrow') await writeArrow(reader, reader.schema, out);
+        else await writeTable(reader, reader.schema, out);
+      } finally {
+        client.close();
+      }
+    },
+  );
+
+program
+  .command('hash-password')
+  .description('print a password hash for the "passwordHash" field of a user in the config file')
+  .argument('<password>')
+  .action((pw: string) => {
+    process.stdout.write(`${hashPassword(pw)}\n`);
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`skein: ${e.message}\n`);
+    process.exit(2);
+  }
+  const err = e as { code?: number; details?: string; message?: string };
+  process.stderr.write(`skein: ${err.details ?? err.message ?? String(e)}\n`);
+  process.exit(1);
+});

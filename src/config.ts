@@ -1,0 +1,131 @@
+// The one typed configuration object: defaults < config file (JSON) < SKEIN_* environment < CLI flags,
+// validated with zod at start-up so a bad value stops the server with a message naming the option.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+const userSchema = z
+  .object({
+    username: z.string().min(1),
+    password: z.string().min(1).optional(),
+    passwordHash: z.string().startsWith('scrypt$').optional(),
+  })
+  .strict()
+  .refine((u) => u.password !== undefined || u.passwordHash !== undefined, {
+    message: 'each user needs "password" or "passwordHash"',
+  });
+
+export const configSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(31337),
+    database: z.string().min(1).default(':memory:'),
+    demo: z.boolean().default(false),
+    users: z.array(userSchema).default([]),
+    tokenSecret: z.string().min(16).optional(),
+    tokenTtlSeconds: z.number().int().positive().default(12 * 3600),
+    batchBytes: z.number().int().min(4096).default(1 << 20),
+    maxMessageBytes: z.number().int().min(65536).default(4 << 20),
+    maxReceiveBytes: z.number().int().min(1 << 20).default(256 << 20),
+    resultTtlSeconds: z.number().int().positive().default(300),
+    maxConcurrentQueries: z.number().int().positive().default(64),
+    duckdb: z
+      .object({
+        threads: z.number().int().positive().optional(),
+        memoryLimit: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type UserConfig = z.infer<typeof userSchema>;
+
+/** Parsing rules for SKEIN_* variables: each maps onto one config key. */
+const envKeys: Record<string, (v: string, into: Record<string, unknown>) => void> = {
+  SKEIN_HOST: (v, o) => (o.host = v),
+  SKEIN_PORT: (v, o) => (o.port = intOf('SKEIN_PORT', v)),
+  SKEIN_DATABASE: (v, o) => (o.database = v),
+  SKEIN_DEMO: (v, o) => (o.demo = boolOf('SKEIN_DEMO', v)),
+  SKEIN_USERS: (v, o) => (o.users = usersOf(v)),
+  SKEIN_TOKEN_SECRET: (v, o) => (o.tokenSecret = v),
+  SKEIN_TOKEN_TTL_SECONDS: (v, o) => (o.tokenTtlSeconds = intOf('SKEIN_TOKEN_TTL_SECONDS', v)),
+  SKEIN_BATCH_BYTES: (v, o) => (o.batchBytes = intOf('SKEIN_BATCH_BYTES', v)),
+  SKEIN_MAX_MESSAGE_BYTES: (v, o) => (o.maxMessageBytes = intOf('SKEIN_MAX_MESSAGE_BYTES', v)),
+  SKEIN_RESULT_TTL_SECONDS: (v, o) => (o.resultTtlSeconds = intOf('SKEIN_RESULT_TTL_SECONDS', v)),
+  SKEIN_MAX_CONCURRENT_QUERIES: (v, o) =>
+    (o.maxConcurrentQueries = intOf('SKEIN_MAX_CONCURRENT_QUERIES', v)),
+  SKEIN_THREADS: (v, o) => (o.duckdb = { ...(o.duckdb as object), threads: intOf('SKEIN_THREADS', v) }),
+  SKEIN_MEMORY_LIMIT: (v, o) => (o.duckdb = { ...(o.duckdb as object), memoryLimit: v }),
+};
+
+function intOf(name: string, v: string): number {
+  if (!/^-?\d+$/.test(v.trim())) throw new ConfigError(`${name} must be an integer, got "${v}"`);
+  return Number(v);
+}
+
+function boolOf(name: string, v: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${v}"`);
+}
+
+/** SKEIN_USERS="alice:secret,bob:pw" */
+function usersOf(v: string): UserConfig[] {
+  return v
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((pair) => {
+      const i = pair.indexOf(':');
+      if (i <= 0 || i === pair.length - 1) {
+        throw new ConfigError('SKEIN_USERS must look like "user:password,user2:password2"');
+      }
+      return { username: pair.slice(0, i).trim(), password: pair.slice(i + 1) };
+    });
+}
+
+export interface ConfigSources {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env;
+  const merged: Record<string, unknown> = {};
+  const file = sources.file ?? env.SKEIN_CONFIG;
+  if (file) Object.assign(merged, readConfigFile(file));
+  for (const [name, apply] of Object.entries(envKeys)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') apply(v, merged);
+  }
+  for (const [k, v] of Object.entries(sources.overrides ?? {})) {
+    if (v !== undefined) merged[k] = v;
+  }
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      throw new ConfigError(`config file ${path} must hold a JSON object`);
+    }
+    return v as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,124 @@
+// Turns a streaming DuckDB result into Arrow record batches of about `batchBytes`, never larger than
+// `maxBatchBytes`. The next chunk is fetched from DuckDB (on its own thread) while the current batch
+// is converted, so conversion overlaps execution.
+import * as A from 'apache-arrow';
+import duckdb from '@duckdb/node-bindings';
+import { DuckDBDataChunk, DuckDBResult, DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
+import { fixedBytesPerRow, makeAppender } from './column-appenders';
+
+export interface BatchOptions {
+  batchBytes: number;
+  maxBatchBytes: number;
+}
+
+interface Piece {
+  chunk: DuckDBDataChunk;
+  start: number;
+  count: number;
+  bytes: number;
+}
+
+const VAR_TYPES = new Set([DuckDBTypeId.VARCHAR, DuckDBTypeId.BLOB, DuckDBTypeId.BIT, DuckDBTypeId.BIGNUM]);
+
+export class BatchBuilder {
+  private readonly fixedRowBytes: number;
+  private readonly varColumns: number[];
+
+  constructor(
+    readonly schema: A.Schema,
+    private readonly types: readonly DuckDBType[],
+  ) {
+    this.fixedRowBytes = types.reduce((s, t) => s + fixedBytesPerRow(t), 0);
+    this.varColumns = types.flatMap((t, i) => (VAR_TYPES.has(t.typeId) ? [i] : []));
+  }
+
+  /** Estimated Arrow bytes of rows [start, start+count) of a chunk. */
+  private measure(chunk: DuckDBDataChunk, start: number, count: number): number {
+    let bytes = count * this.fixedRowBytes;
+    const rows = chunk.rowCount;
+    for (const c of this.varColumns) {
+      const vec = duckdb.data_chunk_get_vector(chunk.chunk, c);
+      const data = duckdb.vector_get_data(vec, rows * 16);
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      // NULL slots may hold stale lengths; over-estimating is harmless here
+      for (let r = start; r < start + count; r++) bytes += view.getUint32(r * 16, true);
+    }
+    return bytes;
+  }
+
+  /** Splits a chunk into pieces that each fit under maxBatchBytes. */
+  pieces(chunk: DuckDBDataChunk, maxBytes: number): Piece[] {
+    const rows = chunk.rowCount;
+    const total = this.measure(chunk, 0, rows);
+    if (total <= maxBytes || rows <= 1) return [{ chunk, start: 0, count: rows, bytes: total }];
+    const out: Piece[] = [];
+    let start = 0;
+    while (start < rows) {
+      let count = Math.max(1, Math.floor(((rows - start) * maxBytes) / Math.max(1, this.measure(chunk, start, rows - start))));
+      count = Math.min(count, rows - start);
+      let bytes = this.measure(chunk, start, count);
+      while (bytes > maxBytes && count > 1) {
+        count = Math.max(1, count >> 1);
+        bytes = this.measure(chunk, start, count);
+      }
+      out.push({ chunk, start, count, bytes });
+      start += count;
+    }
+    return out;
+  }
+
+  build(pieces: Piece[]): A.RecordBatch {
+    const length = pieces.reduce((s, p) => s + p.count, 0);
+    const fields = this.schema.fields;
+    const columns = fields.map((f, c) => {
+      const app = makeAppender(this.types[c], f.type, length);
+      for (const p of pieces) {
+        const vec = duckdb.data_chunk_get_vector(p.chunk.chunk, c);
+        app.append(vec, p.chunk.rowCount, { start: p.start, count: p.count, idx: null });
+      }
+      return app.finish();
+    });
+    const data = A.makeData({
+      type: new A.Struct(fields),
+      length,
+      nullCount: 0,
+      children: columns,
+    });
+    return new A.RecordBatch(this.schema, data);
+  }
+}
+
+/** Streams record batches out of a DuckDB streaming (or materialized) result. */
+export async function* recordBatches(
+  result: DuckDBResult,
+  schema: A.Schema,
+  types: readonly DuckDBType[],
+  opts: BatchOptions,
+): AsyncGenerator<A.RecordBatch> {
+  const builder = new BatchBuilder(schema, types);
+  let pending: Piece[] = [];
+  let pendingBytes = 0;
+  let next: Promise<DuckDBDataChunk | null> | null = result.fetchChunk();
+  while (next) {
+    const chunk: DuckDBDataChunk | null = await next;
+    const done: boolean = !chunk || chunk.rowCount === 0;
+    next = done ? null : result.fetchChunk();
+    if (!done && chunk) {
+      for (const p of builder.pieces(chunk, opts.maxBatchBytes)) {
+        if (pending.length > 0 && pendingBytes + p.bytes > opts.maxBatchBytes) {
+          yield builder.build(pending);
+          pending = [];
+          pendingBytes = 0;
+        }
+        pending.push(p);
+        pendingBytes += p.bytes;
+        if (pendingBytes >= opts.batchBytes) {
+          yield builder.build(pending);
+          pending = [];
+          pendingBytes = 0;
+        }
+      }
+    }
+  }
+  if (pending.length > 0) yield builder.build(pending);
+}

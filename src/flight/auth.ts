@@ -1,0 +1,121 @@
+// Authentication: HTTP Basic (padded or unpadded base64) exchanged in Handshake for a bearer token,
+// then the bearer token on every call. Tokens are HMAC-signed and self-contained (user, session,
+// expiry), so any coordinator sharing the secret accepts them and sessions survive reconnects.
+import { createHmac, randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypto';
+import { Metadata } from '@grpc/grpc-js';
+import { UserConfig } from '../config';
+import { UnauthenticatedError } from '../errors';
+
+export interface Principal {
+  user: string;
+  session: string;
+}
+
+/** Hash format: scrypt$<salt b64>$<hash b64> (see `skein hash-password`). */
+export function hashPassword(password: string, salt = randomBytes(16)): string {
+  const hash = scryptSync(password, salt, 32);
+  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+function verifyHash(password: string, stored: string): boolean {
+  const [, salt, hash] = stored.split('$');
+  if (!salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const got = scryptSync(password, Buffer.from(salt, 'base64'), expected.length);
+  return timingSafeEqual(expected, got);
+}
+
+function equalStrings(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export class Authenticator {
+  private readonly users: Map<string, UserConfig>;
+  private readonly secret: Buffer;
+
+  constructor(
+    users: UserConfig[],
+    secret: string | undefined,
+    private readonly ttlSeconds: number,
+  ) {
+    this.users = new Map(users.map((u) => [u.username, u]));
+    this.secret = secret ? Buffer.from(secret) : randomBytes(32);
+  }
+
+  checkPassword(username: string, password: string): boolean {
+    const u = this.users.get(username);
+    if (!u) {
+      // spend the same time as a real check so user names cannot be probed by timing
+      verifyHash(password, 'scrypt$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+      return false;
+    }
+    if (u.passwordHash) return verifyHash(password, u.passwordHash);
+    return equalStrings(password, u.password ?? '');
+  }
+
+  issue(user: string, session: string = randomUUID()): string {
+    const exp = Math.floor(Date.now() / 1000) + this.ttlSeconds;
+    const body = Buffer.from(JSON.stringify({ u: user, s: session, e: exp })).toString('base64url');
+    return `${body}.${this.sign(body)}`;
+  }
+
+  private sign(body: string): string {
+    return createHmac('sha256', this.secret).update(body).digest('base64url');
+  }
+
+  verifyToken(token: string): Principal {
+    const dot = token.indexOf('.');
+    if (dot <= 0) throw new UnauthenticatedError('invalid bearer token');
+    const body = token.slice(0, dot);
+    if (!equalStrings(this.sign(body), token.slice(dot + 1))) {
+      throw new UnauthenticatedError('invalid bearer token');
+    }
+    let claims: { u?: unknown; s?: unknown; e?: unknown };
+    try {
+      claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as typeof claims;
+    } catch {
+      throw new UnauthenticatedError('invalid bearer token');
+    }
+    if (typeof claims.u !== 'string' || typeof claims.s !== 'string' || typeof claims.e !== 'number') {
+      throw new UnauthenticatedError('invalid bearer token');
+    }
+    if (claims.e < Date.now() / 1000) {
+      throw new UnauthenticatedError('bearer token expired: authenticate again');
+    }
+    if (!this.users.has(claims.u)) throw new UnauthenticatedError('unknown user');
+    return { user: claims.u, session: claims.s };
+  }
+
+  /** Checks Basic credentials ("Basic <base64(user:password)>", padding optional). */
+  basic(value: string): Principal {
+    const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new UnauthenticatedError('malformed Basic credentials');
+    return this.login(decoded.slice(0, colon), decoded.slice(colon + 1));
+  }
+
+  login(username: string, password: string): Principal {
+    if (!this.checkPassword(username, password)) {
+      throw new UnauthenticatedError('invalid username or password');
+    }
+    return { user: username, session: randomUUID() };
+  }
+
+  /** The principal of a call, from its `authorization` header (Bearer, or Basic for simple clients). */
+  fromMetadata(md: Metadata): Principal {
+    const header = md.get('authorization')[0];
+    if (typeof header !== 'string' || header === '') {
+      throw new UnauthenticatedError(
+        'missing credentials: authenticate with a Handshake (HTTP Basic) and send the bearer token',
+      );
+    }
+    const space = header.indexOf(' ');
+    const scheme = header.slice(0, space).toLowerCase();
+    const value = header.slice(space + 1).trim();
+    if (scheme === 'bearer') return this.verifyToken(value);
+    if (scheme === 'basic') return this.basic(value);
+    throw new UnauthenticatedError(`unsupported authorization scheme "${header.slice(0, space)}"`);
+  }
+}

@@ -1,0 +1,17 @@
+// The one table mapping Flight SQL command names (the type URL after its last '/') and action
+// types to their handlers. Anything absent answers UNIMPLEMENTED.
+import { ActionTable } from './action-table';
+import { CommandTable } from './command-table';
+import { preparedActions, preparedCommands } from './prepared';
+import { sqlInfoCommands } from './sql-info';
+import { statementCommands } from './statements';
+
+export const COMMANDS: CommandTable = {
+  ...statementCommands,
+  ...preparedCommands,
+  ...sqlInfoCommands,
+};
+
+export const ACTIONS: ActionTable = {
+  ...preparedActions,
+};

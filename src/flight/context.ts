@@ -1,0 +1,42 @@
+// What every Flight SQL handler receives: the caller, a cancellation signal tied to the gRPC call
+// (client cancel or deadline), and the server's shared state.
+import * as A from 'apache-arrow';
+import { Config } from '../config';
+import { Database } from '../duckdb/database';
+import { Authenticator, Principal } from './auth';
+import { PreparedStatements } from './prepared-registry';
+import { ResultRegistry } from './results';
+
+export interface ServerState {
+  config: Config;
+  db: Database;
+  auth: Authenticator;
+  results: ResultRegistry;
+  prepared: PreparedStatements;
+  version: string;
+}
+
+export interface CallContext {
+  principal: Principal;
+  signal: AbortSignal;
+  state: ServerState;
+}
+
+/** A result a DoGet can stream: its schema, then record batches; interrupt stops the producer. */
+export interface BatchSource {
+  schema: A.Schema;
+  batches: AsyncIterable<A.RecordBatch>;
+  interrupt(): void;
+  close(): void;
+}
+
+export function staticSource(schema: A.Schema, batches: A.RecordBatch[]): BatchSource {
+  return {
+    schema,
+    batches: (async function* () {
+      yield* batches;
+    })(),
+    interrupt: () => undefined,
+    close: () => undefined,
+  };
+}

@@ -1,0 +1,75 @@
+// Ad-hoc statements: CommandStatementQuery (GetFlightInfo runs the query, DoGet streams it),
+// its GetSchema, and CommandStatementUpdate through DoPut (DDL/DML/scripts → row count).
+import { CancelledError, InvalidArgumentError, UnimplementedError } from '../errors';
+import { describeQuery, runUpdate, startQuery, RunningQuery } from '../duckdb/statement';
+import { BatchSource, CallContext } from './context';
+import { CommandTable, flightInfo, statementTicket } from './command-table';
+import { sql } from './proto';
+import * as A from 'apache-arrow';
+
+export function querySource(q: RunningQuery, ctx: CallContext): BatchSource {
+  const { batchBytes, maxMessageBytes } = ctx.state.config;
+  // keep each message under the client limit, with room for the IPC header
+  const maxBatchBytes = Math.max(64 * 1024, maxMessageBytes - 64 * 1024);
+  return {
+    schema: q.schema,
+    batches: q.batches({ batchBytes: Math.min(batchBytes, maxBatchBytes), maxBatchBytes }),
+    interrupt: () => q.interrupt(),
+    close: () => q.close(),
+  };
+}
+
+/** Runs a query now and parks its result stream until the client redeems the ticket. */
+export async function executeToTicket(
+  ctx: CallContext,
+  text: string,
+  params: A.RecordBatch[] | null,
+): Promise<{ schema: A.Schema; ticket: Buffer }> {
+  const q = await startQuery(ctx.state.db, text, { params, signal: ctx.signal });
+  if (ctx.signal.aborted) {
+    q.close();
+    throw new CancelledError('query cancelled by the client');
+  }
+  const id = ctx.state.results.add(ctx.principal.user, querySource(q, ctx));
+  return { schema: q.schema, ticket: statementTicket(id) };
+}
+
+function checkTransaction(id: Buffer | undefined): void {
+  if (id && id.length > 0) {
+    throw new UnimplementedError('transactions are not supported yet (SqlInfo advertises none)');
+  }
+}
+
+export const statementCommands: CommandTable = {
+  CommandStatementQuery: {
+    async getFlightInfo(ctx, value, descriptor) {
+      const cmd = sql.CommandStatementQuery.decode(value);
+      checkTransaction(cmd.transaction_id);
+      const { schema, ticket } = await executeToTicket(ctx, cmd.query, null);
+      return flightInfo(schema, descriptor, ticket);
+    },
+    async getSchema(ctx, value) {
+      const cmd = sql.CommandStatementQuery.decode(value);
+      const d = await describeQuery(ctx.state.db, cmd.query);
+      if (d.columns) return d.columns.schema;
+      throw new InvalidArgumentError('the result schema depends on parameters; prepare the statement instead');
+    },
+  },
+
+  TicketStatementQuery: {
+    async doGet(ctx, value) {
+      const t = sql.TicketStatementQuery.decode(value);
+      return ctx.state.results.take(t.statement_handle.toString('utf8'), ctx.principal.user);
+    },
+  },
+
+  CommandStatementUpdate: {
+    async doPut(ctx, value) {
+      const cmd = sql.CommandStatementUpdate.decode(value);
+      checkTransaction(cmd.transaction_id);
+      const changed = await runUpdate(ctx.state.db, cmd.query, { signal: ctx.signal });
+      return sql.DoPutUpdateResult.encode({ record_count: changed });
+    },
+  },
+};
+
