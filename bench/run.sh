@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Skein benchmarks. Usage: bash bench/run.sh doget|latency|all   (npm run bench -- <name>)
+#
+# Builds nothing: run `npm run build` first. Starts the servers it needs (Skein, the raw grpc-js
+# ceiling, the pyarrow.flight peer), runs the clients, prints figures and ratios, and stops every
+# process it started (trap on EXIT).
+#
+# Environment:
+#   BENCH_ROUNDS   timed rounds per measurement, best counts (default 3; one warm-up before)
+#   BENCH_ROWS     rows of the doget table (default 10000000)
+#   BENCH_N        latency: timed queries per round (default 2000); BENCH_WARMUP (default 200)
+#   BENCH_PYTHON   Python with pyarrow, duckdb, adbc-driver-flightsql (default .venv-test/bin/python)
+#   BENCH_STRICT=1 exit 1 when a target is missed
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$ROOT/bench"
+DATA="$BENCH/.data"
+RESULTS="$DATA/results"
+LOGS="$DATA/logs"
+PY="${BENCH_PYTHON:-$ROOT/.venv-test/bin/python}"
+ROUNDS="${BENCH_ROUNDS:-3}"
+ROWS="${BENCH_ROWS:-10000000}"
+LAT_N="${BENCH_N:-2000}"
+LAT_WARMUP="${BENCH_WARMUP:-200}"
+SKEIN_MAIN="${BENCH_SKEIN_MAIN:-$ROOT/dist/src/cli/main.js}"
+BENCH_USER="bench"
+BENCH_PASSWORD="bench-password"
+
+NAME="${1:-}"
+case "$NAME" in
+  doget | latency | all) ;;
+  *)
+    echo "usage: npm run bench -- doget|latency|all   (or: bash bench/run.sh doget|latency|all)" >&2
+    exit 2
+    ;;
+esac
+
+if [[ ! -f "$SKEIN_MAIN" ]]; then
+  echo "bench: $SKEIN_MAIN is missing. Build Skein first: npm run build" >&2
+  exit 1
+fi
+
+if [[ ! -x "$PY" ]]; then
+  if [[ -z "${BENCH_PYTHON:-}" && -f "$ROOT/test/e2e/setup-python.sh" ]]; then
+    echo "bench: $PY is missing; creating it with test/e2e/setup-python.sh" >&2
+    bash "$ROOT/test/e2e/setup-python.sh"
+  fi
+  if [[ ! -x "$PY" ]]; then
+    echo "bench: no Python at $PY (needs pyarrow, duckdb, adbc-driver-flightsql); set BENCH_PYTHON" >&2
+    exit 1
+  fi
+fi
+if ! "$PY" -c 'import pyarrow.flight, duckdb, adbc_driver_flightsql.dbapi' 2>/dev/null; then
+  echo "bench: $PY lacks pyarrow.flight, duckdb or adbc_driver_flightsql" >&2
+  exit 1
+fi
+
+mkdir -p "$RESULTS" "$LOGS"
+CONFIG="$DATA/bench-config.json"
+printf '{"users": [{"username": "%s", "password": "%s"}]}\n' "$BENCH_USER" "$BENCH_PASSWORD" >"$CONFIG"
+
+# ---- process bookkeeping: every background process we start goes into PIDS ----
+PIDS=()
+
+stop_pid() {
+  local pid="$1"
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+stop_all() {
+  local pid
+  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
+    stop_pid "$pid"
+  done
+  PIDS=()
+}
+
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start_server NAME CMD... : start CMD in the background, wait for `listening on grpc://HOST:PORT`
+# on its stdout, and set SERVER_URI.
+SERVER_URI=""
+start_server() {
+  local name="$1"
+  shift
+  local out="$LOGS/$name.out" err="$LOGS/$name.err"
+  : >"$out"
+  : >"$err"
+  "$@" >"$out" 2>"$err" &
+  local pid=$!
+  PIDS+=("$pid")
+  local line=""
+  for _ in $(seq 1 1200); do # up to 120 s
+    line="$(grep -oE 'listening on grpc://127\.0\.0\.1:[0-9]+' "$out" | head -n 1 || true)"
+    [[ -n "$line" ]] && break
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "bench: $name exited before it was ready; its output:" >&2
+      tail -n 40 "$out" "$err" >&2 || true
+      exit 1
+    fi
+    sleep 0.1
+  done
+  if [[ -z "$line" ]]; then
+    echo "bench: $name did not print 'listening on grpc://127.0.0.1:PORT' within 120 s" >&2
+    tail -n 40 "$out" "$err" >&2 || true
+    exit 1
+  fi
+  SERVER_URI="${line#listening on }"
+  echo "  started $name (pid $pid) at $SERVER_URI" >&2
+}
+
+start_skein() {
+  start_server skein node "$SKEIN_MAIN" serve --host 127.0.0.1 --port 0 --config "$CONFIG"
+}
+
+run_doget() {
+  echo "== doget: $ROWS rows, best of $ROUNDS after 1 warm-up ==" >&2
+  rm -f "$RESULTS"/doget-*.json "$RESULTS"/summary-doget.json
+
+  # In-process baseline first, while no server holds memory.
+  echo "  DuckDB in-process materialise ..." >&2
+  node "$BENCH/duckdb-inprocess.mjs" materialise --rows "$ROWS" --rounds "$ROUNDS" \
+    --out "$RESULTS/doget-duckdb.json" >/dev/null
+
+  start_skein
+  local skein_uri="$SERVER_URI"
+  start_server raw-grpc-server node "$BENCH/raw-grpc-server.mjs" --host 127.0.0.1 --port 0 --rows "$ROWS"
+  local raw_uri="$SERVER_URI"
+  start_server pyarrow-flight-peer "$PY" "$BENCH/pyarrow_flight_peer.py" --host 127.0.0.1 --port 0 --rows "$ROWS"
+  local peer_uri="$SERVER_URI"
+
+  echo "  Python clients (ADBC, pyarrow.flight) ..." >&2
+  (cd "$BENCH" && "$PY" doget_clients.py --skein-uri "$skein_uri" --user "$BENCH_USER" --password "$BENCH_PASSWORD" \
+    --raw-uri "$raw_uri" --peer-uri "$peer_uri" --rows "$ROWS" --rounds "$ROUNDS" --create \
+    --out "$RESULTS/doget-python.json" >/dev/null)
+
+  echo "  grpc-js client ..." >&2
+  local arrow_bytes
+  arrow_bytes="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["paths"]["raw_flight"]["nbytes"])' \
+    "$RESULTS/doget-python.json")"
+  node "$BENCH/grpc-js-client.mjs" --uri "$raw_uri" --rounds "$ROUNDS" --arrow-bytes "$arrow_bytes" \
+    --out "$RESULTS/doget-grpcjs-default.json" >/dev/null
+  node "$BENCH/grpc-js-client.mjs" --uri "$raw_uri" --rounds "$ROUNDS" --arrow-bytes "$arrow_bytes" \
+    --window 4194304 --out "$RESULTS/doget-grpcjs-window.json" >/dev/null
+
+  stop_all
+  echo >&2
+  "$PY" "$BENCH/report.py" doget "$RESULTS" || STATUS=1
+}
+
+run_latency() {
+  echo "== latency: SELECT 42, $LAT_N per round after $LAT_WARMUP warm-ups, $ROUNDS rounds ==" >&2
+  rm -f "$RESULTS"/latency-*.json "$RESULTS"/summary-latency.json
+
+  echo "  DuckDB in-process SELECT 42 ..." >&2
+  node "$BENCH/duckdb-inprocess.mjs" select42 --n "$LAT_N" --warmup "$LAT_WARMUP" --rounds "$ROUNDS" \
+    --out "$RESULTS/latency-duckdb.json" >/dev/null
+
+  start_skein
+  local skein_uri="$SERVER_URI"
+  start_server raw-grpc-server-1row node "$BENCH/raw-grpc-server.mjs" --host 127.0.0.1 --port 0 --rows 1
+  local floor_uri="$SERVER_URI"
+
+  echo "  Skein: ADBC, ADBC new cursor, pyarrow.flight ..." >&2
+  (cd "$BENCH" && "$PY" latency_clients.py --uri "$skein_uri" --user "$BENCH_USER" --password "$BENCH_PASSWORD" \
+    --n "$LAT_N" --warmup "$LAT_WARMUP" --rounds "$ROUNDS" --paths adbc,adbc_new_cursor,flight \
+    --out "$RESULTS/latency-skein.json" >/dev/null)
+  echo "  floor (raw grpc-js 1-row server): ADBC, pyarrow.flight ..." >&2
+  (cd "$BENCH" && "$PY" latency_clients.py --uri "$floor_uri" --no-check \
+    --n "$LAT_N" --warmup "$LAT_WARMUP" --rounds "$ROUNDS" --paths adbc,flight \
+    --out "$RESULTS/latency-floor.json" >/dev/null)
+
+  stop_all
+  echo >&2
+  "$PY" "$BENCH/report.py" latency "$RESULTS" || STATUS=1
+}
+
+# STATUS becomes 1 only when BENCH_STRICT=1 and a target is missed; any other failure aborts (set -e).
+STATUS=0
+case "$NAME" in
+  doget) run_doget ;;
+  latency) run_latency ;;
+  all)
+    run_doget
+    echo
+    run_latency
+    ;;
+esac
+exit "$STATUS"
