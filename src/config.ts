@@ -33,9 +33,10 @@ export const configSchema = z
       .object({
         threads: z.number().int().positive().optional(),
         memoryLimit: z.string().optional(),
+        streamingBufferSize: z.string().regex(/^\d+(\.\d+)?\s*[KMGT]?i?B$/i, 'a size such as "64MB"').default('64MB'),
       })
       .strict()
-      .default({}),
+      .default({ streamingBufferSize: '64MB' }),
   })
   .strict();
 

@@ -33,6 +33,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     path: config.database,
     threads: config.duckdb.threads,
     memoryLimit: config.duckdb.memoryLimit,
+    streamingBufferSize: config.duckdb.streamingBufferSize,
   });
   if (config.demo) await createDemoData(db);
   const { users, announce } = defaultUsers(config);

@@ -581,7 +581,7 @@ class NullAppender implements Appender {
   }
 }
 
-const FIXED_WIDTH: Partial<Record<DuckDBTypeId, number>> = {
+export const FIXED_WIDTH: Partial<Record<DuckDBTypeId, number>> = {
   [DuckDBTypeId.TINYINT]: 1,
   [DuckDBTypeId.UTINYINT]: 1,
   [DuckDBTypeId.SMALLINT]: 2,

@@ -5,6 +5,8 @@ import { duckdbError } from './errors';
 
 export interface DatabaseOptions {
   path: string;
+  /** DuckDB runs this far ahead of a streaming reader (per query); larger = faster big results. */
+  streamingBufferSize?: string;
   threads?: number;
   memoryLimit?: string;
 }
@@ -17,6 +19,7 @@ export class Database {
     readonly instance: DuckDBInstance,
     readonly timeZone: string,
     readonly version: string,
+    private readonly connectSql: string | null,
   ) {}
 
   static async open(opts: DatabaseOptions): Promise<Database> {
@@ -33,7 +36,11 @@ export class Database {
     try {
       const reader = await conn.runAndReadAll("SELECT current_setting('TimeZone'), version()");
       const [tz, version] = reader.getRows()[0] as [string, string];
-      return new Database(instance, tz, version);
+      const connectSql = opts.streamingBufferSize
+        ? `SET streaming_buffer_size = '${opts.streamingBufferSize.replace(/'/g, "''")}'`
+        : null;
+      if (connectSql) await conn.run(connectSql);
+      return new Database(instance, tz, version, connectSql);
     } finally {
       conn.closeSync();
     }
@@ -42,6 +49,7 @@ export class Database {
   async connect(): Promise<DuckDBConnection> {
     if (this.closed) throw new Error('database is closed');
     const conn = await this.instance.connect();
+    if (this.connectSql) await conn.run(this.connectSql);
     this.open.add(conn);
     return conn;
   }

@@ -5,24 +5,23 @@ import * as A from 'apache-arrow';
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBDataChunk, DuckDBResult, DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import { fixedBytesPerRow, makeAppender } from './column-appenders';
+import { canEncodeDirect, encodeDirect, EncodedBatch, Piece } from './direct-batches';
+
+/** What the batcher yields: an Arrow record batch, or one already encoded as IPC (fast path). */
+export type ResultBatch = A.RecordBatch | EncodedBatch;
 
 export interface BatchOptions {
   batchBytes: number;
   maxBatchBytes: number;
 }
 
-interface Piece {
-  chunk: DuckDBDataChunk;
-  start: number;
-  count: number;
-  bytes: number;
-}
 
 const VAR_TYPES = new Set([DuckDBTypeId.VARCHAR, DuckDBTypeId.BLOB, DuckDBTypeId.BIT, DuckDBTypeId.BIGNUM]);
 
 export class BatchBuilder {
   private readonly fixedRowBytes: number;
   private readonly varColumns: number[];
+  private readonly direct: boolean;
 
   constructor(
     readonly schema: A.Schema,
@@ -30,6 +29,7 @@ export class BatchBuilder {
   ) {
     this.fixedRowBytes = types.reduce((s, t) => s + fixedBytesPerRow(t), 0);
     this.varColumns = types.flatMap((t, i) => (VAR_TYPES.has(t.typeId) ? [i] : []));
+    this.direct = types.length > 0 && canEncodeDirect(types);
   }
 
   /** Estimated Arrow bytes of rows [start, start+count) of a chunk. */
@@ -67,7 +67,11 @@ export class BatchBuilder {
     return out;
   }
 
-  build(pieces: Piece[]): A.RecordBatch {
+  build(pieces: Piece[]): ResultBatch {
+    return this.direct ? encodeDirect(pieces, this.types) : this.toArrow(pieces);
+  }
+
+  toArrow(pieces: Piece[]): A.RecordBatch {
     const length = pieces.reduce((s, p) => s + p.count, 0);
     const fields = this.schema.fields;
     const columns = fields.map((f, c) => {
@@ -94,7 +98,7 @@ export async function* recordBatches(
   schema: A.Schema,
   types: readonly DuckDBType[],
   opts: BatchOptions,
-): AsyncGenerator<A.RecordBatch> {
+): AsyncGenerator<ResultBatch> {
   const builder = new BatchBuilder(schema, types);
   let pending: Piece[] = [];
   let pendingBytes = 0;

@@ -13,7 +13,7 @@ import { arrowSchemaOf } from './arrow-types';
 import { Database } from './database';
 import { duckdbError } from './errors';
 import { bindRow } from './params';
-import { BatchOptions, recordBatches } from './record-batches';
+import { BatchOptions, recordBatches, ResultBatch } from './record-batches';
 
 const MULTI = /Cannot prepare multiple statements at once/;
 
@@ -83,7 +83,7 @@ export class RunningQuery {
   }
 
   /** Streams the result as Arrow batches; the connection is released at the end or on error. */
-  async *batches(opts: BatchOptions): AsyncGenerator<A.RecordBatch> {
+  async *batches(opts: BatchOptions): AsyncGenerator<ResultBatch> {
     try {
       for await (const b of recordBatches(this.result, this.columns.schema, this.columns.types, opts)) {
         yield b;

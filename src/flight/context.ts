@@ -3,6 +3,7 @@
 import * as A from 'apache-arrow';
 import { Config } from '../config';
 import { Database } from '../duckdb/database';
+import { ResultBatch } from '../duckdb/record-batches';
 import { Authenticator, Principal } from './auth';
 import { PreparedStatements } from './prepared-registry';
 import { ResultRegistry } from './results';
@@ -25,7 +26,7 @@ export interface CallContext {
 /** A result a DoGet can stream: its schema, then record batches; interrupt stops the producer. */
 export interface BatchSource {
   schema: A.Schema;
-  batches: AsyncIterable<A.RecordBatch>;
+  batches: AsyncIterable<ResultBatch>;
   interrupt(): void;
   close(): void;
 }

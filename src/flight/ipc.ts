@@ -6,6 +6,7 @@ import { Message as MessageMeta, RecordBatch as RecordBatchMeta, DictionaryBatch
 import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
 import protobuf from 'protobufjs';
 import { InvalidArgumentError } from '../errors';
+import { EncodedBatch } from '../duckdb/direct-batches';
 
 const CONTINUATION = 0xffffffff;
 
@@ -53,6 +54,8 @@ export interface FlightDataParts {
   appMetadata?: Uint8Array;
   /** Body buffers at their byte offsets (8-byte aligned regions); gaps are zero padding. */
   body?: { offset: number; data: ArrayBufferView }[];
+  /** Alternative to `body`: writes exactly `bodyLength` bytes at `at` (the fast path). */
+  writeBody?: (out: Uint8Array, at: number) => void;
   bodyLength?: number;
 }
 
@@ -74,30 +77,44 @@ function writeVarint(buf: Buffer, at: number, n: number): number {
   return at;
 }
 
-/** Encodes a FlightData protobuf: 1 descriptor, 2 data_header, 3 app_metadata, 1000 data_body. */
-export function encodeFlightData(p: FlightDataParts): Buffer {
-  const bodyLen = p.bodyLength ?? (p.body ?? []).reduce((s, b) => Math.max(s, b.offset + b.data.byteLength), 0);
+/** Size of the FlightData protobuf for `p`. */
+export function flightDataSize(p: FlightDataParts): number {
+  const bodyLen = bodyLengthOf(p);
   let size = 0;
   const field = (len: number, tagBytes: number): number => tagBytes + varintSize(len) + len;
   if (p.descriptor) size += field(p.descriptor.length, 1);
   if (p.header) size += field(p.header.length, 1);
   if (p.appMetadata) size += field(p.appMetadata.length, 1);
-  if (p.body) size += field(bodyLen, 2);
-  const out = Buffer.allocUnsafe(size);
+  if (p.body || p.writeBody) size += field(bodyLen, 2);
+  return size;
+}
+
+function bodyLengthOf(p: FlightDataParts): number {
+  return p.bodyLength ?? (p.body ?? []).reduce((s, b) => Math.max(s, b.offset + b.data.byteLength), 0);
+}
+
+/** Writes the FlightData protobuf (1 descriptor, 2 data_header, 3 app_metadata, 1000 data_body). */
+export function writeFlightData(p: FlightDataParts, out: Buffer): number {
+  const bodyLen = bodyLengthOf(p);
   let at = 0;
-  const put = (tag: number[], bytes: Uint8Array): void => {
-    for (const t of tag) out[at++] = t;
+  const put = (tag: number, bytes: Uint8Array): void => {
+    out[at++] = tag;
     at = writeVarint(out, at, bytes.length);
     out.set(bytes, at);
     at += bytes.length;
   };
-  if (p.descriptor) put([0x0a], p.descriptor);
-  if (p.header) put([0x12], p.header);
-  if (p.appMetadata) put([0x1a], p.appMetadata);
-  if (p.body) {
+  if (p.descriptor) put(0x0a, p.descriptor);
+  if (p.header) put(0x12, p.header);
+  if (p.appMetadata) put(0x1a, p.appMetadata);
+  if (p.body || p.writeBody) {
     out[at++] = 0xc2; // (1000 << 3 | 2) as a varint
     out[at++] = 0x3e;
     at = writeVarint(out, at, bodyLen);
+  }
+  if (p.writeBody) {
+    p.writeBody(out, at);
+    at += bodyLen;
+  } else if (p.body) {
     let filled = 0;
     for (const { offset, data } of p.body) {
       if (offset > filled) out.fill(0, at + filled, at + offset);
@@ -108,7 +125,32 @@ export function encodeFlightData(p: FlightDataParts): Buffer {
     if (bodyLen > filled) out.fill(0, at + filled, at + bodyLen);
     at += bodyLen;
   }
+  return at;
+}
+
+export function encodeFlightData(p: FlightDataParts): Buffer {
+  const out = Buffer.allocUnsafe(flightDataSize(p));
+  writeFlightData(p, out);
   return out;
+}
+
+/**
+ * An outgoing FlightData that is serialized only when gRPC sends it, into a reused scratch buffer:
+ * grpc-js copies a serialized message into its own frame at once, so one scratch buffer serves all
+ * messages and large results allocate nothing per batch.
+ */
+export class OutgoingFlightData {
+  private static scratch = Buffer.allocUnsafe(1 << 20);
+  constructor(private readonly parts: FlightDataParts) {}
+
+  serialize(): Buffer {
+    const size = flightDataSize(this.parts);
+    if (OutgoingFlightData.scratch.length < size) {
+      OutgoingFlightData.scratch = Buffer.allocUnsafe(Math.max(size, OutgoingFlightData.scratch.length * 2));
+    }
+    const n = writeFlightData(this.parts, OutgoingFlightData.scratch);
+    return OutgoingFlightData.scratch.subarray(0, n);
+  }
 }
 
 export interface DecodedFlightData {
@@ -164,11 +206,18 @@ function placed(a: Assembled): { offset: number; data: ArrayBufferView }[] {
   return a.buffers.map((data, i) => ({ offset: a.bufferRegions[i].offset, data }));
 }
 
-export function recordBatchFlightData(batch: A.RecordBatch, appMetadata?: Uint8Array): Buffer {
+export function recordBatchParts(batch: A.RecordBatch | EncodedBatch, appMetadata?: Uint8Array): FlightDataParts {
+  if (!(batch instanceof A.RecordBatch)) {
+    return { header: batch.header, appMetadata, writeBody: batch.writeBody, bodyLength: batch.bodyLength };
+  }
   const a = assemble(batch);
   const meta = new RecordBatchMeta(batch.numRows, a.nodes, a.bufferRegions as never[], null);
   const header = MessageMeta.encode(MessageMeta.from(meta, a.byteLength));
-  return encodeFlightData({ header, appMetadata, body: placed(a), bodyLength: a.byteLength });
+  return { header, appMetadata, body: placed(a), bodyLength: a.byteLength };
+}
+
+export function recordBatchFlightData(batch: A.RecordBatch | EncodedBatch, appMetadata?: Uint8Array): Buffer {
+  return encodeFlightData(recordBatchParts(batch, appMetadata));
 }
 
 function dictionaryFlightData(id: number, dictionary: A.Data): Buffer {

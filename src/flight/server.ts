@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
+import { RecordBatch } from 'apache-arrow';
 import { SkeinError, UnimplementedError, InvalidArgumentError, UnauthenticatedError } from '../errors';
 import { log } from '../log';
 import { ACTIONS, COMMANDS } from './commands';
@@ -14,7 +15,8 @@ import {
   dictionaryMessages,
   hasDictionaries,
   readBatches,
-  recordBatchFlightData,
+  OutgoingFlightData,
+  recordBatchParts,
   schemaFlightData,
   schemaToBytes,
 } from './ipc';
@@ -144,7 +146,7 @@ export class FlightSqlServer {
         const schema = await handlerFor(name, 'getSchema').getSchema!(ctx, value);
         return { schema: schemaToBytes(schema) };
       }),
-      DoGet: (call: grpc.ServerWritableStream<{ ticket: Buffer }, Buffer>) => void this.doGet(call),
+      DoGet: (call: grpc.ServerWritableStream<{ ticket: Buffer }, Buffer | OutgoingFlightData>) => void this.doGet(call),
       DoPut: (call: grpc.ServerDuplexStream<Buffer, { app_metadata: Uint8Array }>) => void this.doPut(call),
       DoExchange: (call: grpc.ServerDuplexStream<Buffer, Buffer>) =>
         call.emit('error', toStatus(new UnimplementedError('DoExchange is not supported'), 'DoExchange')),
@@ -189,7 +191,7 @@ export class FlightSqlServer {
     }
   }
 
-  private async doGet(call: grpc.ServerWritableStream<{ ticket: Buffer }, Buffer>): Promise<void> {
+  private async doGet(call: grpc.ServerWritableStream<{ ticket: Buffer }, Buffer | OutgoingFlightData>): Promise<void> {
     let source: BatchSource | null = null;
     let done = (): void => undefined;
     try {
@@ -210,8 +212,8 @@ export class FlightSqlServer {
   }
 
   /** Writes schema, dictionaries and batches, waiting for the client whenever gRPC buffers fill. */
-  private async stream(call: grpc.ServerWritableStream<unknown, Buffer>, src: BatchSource, signal: AbortSignal): Promise<void> {
-    const write = async (buf: Buffer): Promise<void> => {
+  private async stream(call: grpc.ServerWritableStream<unknown, Buffer | OutgoingFlightData>, src: BatchSource, signal: AbortSignal): Promise<void> {
+    const write = async (buf: Buffer | OutgoingFlightData): Promise<void> => {
       if (call.write(buf)) return;
       const ac = new AbortController();
       const stop = (): void => ac.abort();
@@ -229,9 +231,11 @@ export class FlightSqlServer {
     const dictionaries = hasDictionaries(src.schema);
     for await (const batch of src.batches) {
       if (signal.aborted) return;
-      if (first && dictionaries) for (const d of dictionaryMessages(batch)) await write(d);
+      if (first && dictionaries && batch instanceof RecordBatch) {
+        for (const d of dictionaryMessages(batch)) await write(d);
+      }
       first = false;
-      await write(recordBatchFlightData(batch));
+      await write(new OutgoingFlightData(recordBatchParts(batch)));
     }
   }
 

@@ -1,7 +1,15 @@
 // The gRPC definition of arrow.flight.protocol.FlightService, shared by the server and the CLI
 // client. FlightData travels as raw bytes (encoded/decoded in ipc.ts) to avoid extra copies.
 import { ServiceDefinition, MethodDefinition } from '@grpc/grpc-js';
+import { OutgoingFlightData } from './ipc';
 import { Codec, codecs } from './proto';
+
+/** DoGet responses: ready bytes, or a message serialized straight into grpc-js's frame copy. */
+const outgoing: Codec<Buffer | OutgoingFlightData> = {
+  name: 'FlightData',
+  encode: (m: Buffer | OutgoingFlightData) => (m instanceof OutgoingFlightData ? m.serialize() : m),
+  decode: (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+};
 
 const raw: Codec<Buffer> = {
   name: 'FlightData',
@@ -33,7 +41,7 @@ export const FLIGHT_SERVICE = {
   GetFlightInfo: method('GetFlightInfo', codecs.FlightDescriptor, codecs.FlightInfo, false, false),
   PollFlightInfo: method('PollFlightInfo', codecs.FlightDescriptor, codecs.PollInfo, false, false),
   GetSchema: method('GetSchema', codecs.FlightDescriptor, codecs.SchemaResult, false, false),
-  DoGet: method('DoGet', codecs.Ticket, raw, false, true),
+  DoGet: method('DoGet', codecs.Ticket, outgoing, false, true),
   DoPut: method('DoPut', raw, codecs.PutResult, true, true),
   DoExchange: method('DoExchange', raw, raw, true, true),
   DoAction: method('DoAction', codecs.Action, codecs.Result, false, true),
