@@ -49,7 +49,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   try {
     port = await server.listen(config.host, config.port);
   } catch (e) {
-    db.close();
+    await db.close();
     throw e;
   }
   if (announce) process.stdout.write(`${announce}\n`);
@@ -57,8 +57,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   return {
     port,
     close: async () => {
-      await server.close();
-      db.close();
+      // stop running queries first so in-flight calls end (with CANCELLED) and shutdown is prompt
+      await Promise.all([server.close(), db.close()]);
     },
   };
 }
@@ -75,6 +75,10 @@ export async function serveCommand(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 10_000).unref();
     running.close().then(
       () => process.exit(0),
       (e: unknown) => {

@@ -72,12 +72,15 @@ export class Database {
     return this.open.size;
   }
 
-  close(): void {
+  /** Interrupts every running statement, waits (up to `graceMs`) for them to unwind, then closes. */
+  async close(graceMs = 3000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const c of this.open) c.interrupt();
+    const until = Date.now() + graceMs;
+    while (this.open.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     for (const c of this.open) {
       try {
-        c.interrupt();
         c.closeSync();
       } catch {
         // already gone

@@ -56,9 +56,15 @@ function firstLines(m: string): string {
   return m.split('\n').slice(0, 3).join('\n');
 }
 
+/** The message of anything thrown (native errors may come from another realm, so no instanceof). */
+export function messageOf(e: unknown): string {
+  const m = (e as { message?: unknown } | null)?.message;
+  return typeof m === 'string' ? m : String(e);
+}
+
 export function duckdbError(e: unknown): SkeinError {
   if (e instanceof SkeinError) return e;
-  const message = e instanceof Error ? e.message : String(e);
+  const message = messageOf(e);
   const kind = /^([A-Za-z ]+?) Error:/.exec(message)?.[1];
   if (kind !== undefined) {
     const make = byKind[kind];

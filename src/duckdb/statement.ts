@@ -8,10 +8,10 @@ import {
   DuckDBType,
   StatementType,
 } from '@duckdb/node-api';
-import { FailedPreconditionError, InvalidArgumentError } from '../errors';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError } from '../errors';
 import { arrowSchemaOf } from './arrow-types';
 import { Database } from './database';
-import { duckdbError } from './errors';
+import { duckdbError, messageOf } from './errors';
 import { bindRow } from './params';
 import { BatchOptions, recordBatches, ResultBatch } from './record-batches';
 
@@ -37,7 +37,7 @@ async function prepareLast(conn: DuckDBConnection, sql: string): Promise<DuckDBP
     checkStatement(stmt);
     return stmt;
   } catch (e) {
-    if (!(e instanceof Error) || !MULTI.test(e.message)) throw duckdbError(e);
+    if (!MULTI.test(messageOf(e))) throw duckdbError(e);
   }
   try {
     const extracted = await conn.extractStatements(sql);
@@ -117,8 +117,9 @@ export interface RunOptions {
 /** Watches `signal` and interrupts `conn` when it fires; returns the unsubscribe function. */
 function interruptOnAbort(conn: DuckDBConnection, signal: AbortSignal | undefined): () => void {
   if (!signal) return () => undefined;
+  // an interrupt before the query starts would be forgotten by DuckDB: refuse to start instead
+  if (signal.aborted) throw new CancelledError('query cancelled by the client (or its deadline passed)');
   const onAbort = (): void => conn.interrupt();
-  if (signal.aborted) onAbort();
   signal.addEventListener('abort', onAbort, { once: true });
   return () => signal.removeEventListener('abort', onAbort);
 }
@@ -126,9 +127,10 @@ function interruptOnAbort(conn: DuckDBConnection, signal: AbortSignal | undefine
 /** Starts a query and returns once DuckDB has produced its result stream (errors surface here). */
 export async function startQuery(db: Database, sql: string, opts: RunOptions = {}): Promise<RunningQuery> {
   const conn = await db.connect();
-  const unwatch = interruptOnAbort(conn, opts.signal);
+  let unwatch = (): void => undefined;
   let stmt: DuckDBPreparedStatement | null = null;
   try {
+    unwatch = interruptOnAbort(conn, opts.signal);
     stmt = await prepareLast(conn, sql);
     if (opts.params && opts.params.length > 0) {
       const rows = opts.params.reduce((s, b) => s + b.numRows, 0);
@@ -137,6 +139,7 @@ export async function startQuery(db: Database, sql: string, opts: RunOptions = {
       }
       bindRow(stmt, opts.params.find((b) => b.numRows === 1) as A.RecordBatch, 0);
     }
+    if (opts.signal?.aborted) throw new CancelledError('query cancelled by the client (or its deadline passed)');
     const result = await stmt.stream();
     const columns = columnsOf(result.deduplicatedColumnNames(), result.columnTypes(), db.timeZone);
     return new RunningQuery(db, conn, stmt, result, columns);
@@ -209,9 +212,10 @@ function dedupe(names: string[]): string[] {
  */
 export async function runUpdate(db: Database, sql: string, opts: RunOptions = {}): Promise<number> {
   return db.withConnection(async (conn) => {
-    const unwatch = interruptOnAbort(conn, opts.signal);
+    let unwatch = (): void => undefined;
     let stmt: DuckDBPreparedStatement | null = null;
     try {
+      unwatch = interruptOnAbort(conn, opts.signal);
       stmt = await prepareLast(conn, sql);
       const batches = opts.params ?? [];
       const rows = batches.reduce((s, b) => s + b.numRows, 0);

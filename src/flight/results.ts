@@ -33,6 +33,11 @@ export class ResultRegistry {
     return e.source;
   }
 
+  /** Stops and forgets a parked result (no-op once it has been taken). */
+  drop(id: string): void {
+    this.expire(id);
+  }
+
   private expire(id: string): void {
     const e = this.entries.get(id);
     if (!e) return;

@@ -96,14 +96,22 @@ export class FlightSqlServer {
   private context(call: AnyCall): { ctx: CallContext; done: () => void } {
     const principal = this.state.auth.fromMetadata(call.metadata);
     const ac = new AbortController();
-    call.on('cancelled', () => ac.abort());
+    let finished = false;
+    // grpc-js also reports 'cancelled' when a finished call's stream closes: ignore that one
+    call.on('cancelled', () => {
+      if (!finished) ac.abort();
+    });
     let timer: NodeJS.Timeout | undefined;
     const deadline = call.getDeadline();
-    const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : Number(deadline);
-    if (Number.isFinite(ms) && ms >= 0) timer = setTimeout(() => ac.abort(), ms);
+    // grpc-js gives the deadline as a Date or as epoch milliseconds (Infinity when none)
+    const ms = (deadline instanceof Date ? deadline.getTime() : Number(deadline)) - Date.now();
+    if (Number.isFinite(ms)) timer = setTimeout(() => ac.abort(), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
     return {
       ctx: { principal, signal: ac.signal, state: this.state },
-      done: () => timer && clearTimeout(timer),
+      done: () => {
+        finished = true;
+        if (timer) clearTimeout(timer);
+      },
     };
   }
 
@@ -121,10 +129,15 @@ export class FlightSqlServer {
           return fn(c.ctx, call.request);
         })
         .then(
-          (res) => callback(null, res),
-          (err: unknown) => callback(toStatus(err, method) as grpc.ServiceError),
-        )
-        .finally(() => done());
+          (res) => {
+            done();
+            callback(null, res);
+          },
+          (err: unknown) => {
+            done();
+            callback(toStatus(err, method) as grpc.ServiceError);
+          },
+        );
     };
   }
 

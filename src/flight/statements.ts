@@ -31,6 +31,9 @@ export async function executeToTicket(
     throw new CancelledError('query cancelled by the client');
   }
   const id = ctx.state.results.add(ctx.principal.user, querySource(q, ctx));
+  // DuckDB keeps computing ahead of the reader: if the client gives up (cancel or deadline)
+  // before it receives the ticket, stop the query instead of leaving it to the result TTL
+  ctx.signal.addEventListener('abort', () => ctx.state.results.drop(id), { once: true });
   return { schema: q.schema, ticket: statementTicket(id) };
 }
 

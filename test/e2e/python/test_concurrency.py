@@ -1,0 +1,62 @@
+"""A slow query must not hold up quick queries from other connections."""
+
+import threading
+import time
+
+import helpers
+
+QUICK_QUERIES = 20
+
+
+def test_quick_queries_finish_while_slow_query_runs(server, connect):
+    calib = connect()
+    n = helpers.calibrate_cross_join(calib, target_seconds=8)
+    # Connections for the quick queries are opened up front so only query latency is measured.
+    quick_conns = [connect() for _ in range(QUICK_QUERIES)]
+    slow_conn = connect()
+
+    slow = {}
+
+    def run_slow():
+        slow["start"] = time.monotonic()
+        try:
+            slow["rows"] = helpers.query_rows(slow_conn, helpers.cross_join_sql(n))
+        except Exception as e:  # reported below
+            slow["error"] = e
+        slow["end"] = time.monotonic()
+
+    slow_thread = threading.Thread(target=run_slow, daemon=True)
+    slow_thread.start()
+    time.sleep(1.0)
+
+    quick = [dict() for _ in range(QUICK_QUERIES)]
+
+    def run_quick(i):
+        quick[i]["start"] = time.monotonic()
+        try:
+            quick[i]["rows"] = helpers.query_rows(quick_conns[i], f"SELECT {i} AS i, sum(range) AS s FROM range(1000)")
+        except Exception as e:
+            quick[i]["error"] = e
+        quick[i]["end"] = time.monotonic()
+
+    threads = [threading.Thread(target=run_quick, args=(i,), daemon=True) for i in range(QUICK_QUERIES)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    slow_thread.join(timeout=300)
+    assert not slow_thread.is_alive(), "slow query did not finish within 300 s"
+    assert "error" not in slow, f"slow query failed: {slow.get('error')}"
+    assert slow["rows"][0][0] == n * n
+
+    for i, q in enumerate(quick):
+        assert "error" not in q, f"quick query {i} failed: {q.get('error')}"
+        assert q.get("rows") == [(i, 499500)], f"quick query {i}: {q.get('rows')}"
+    last_quick_end = max(q["end"] for q in quick)
+    slow_seconds = slow["end"] - slow["start"]
+    assert slow_seconds > 3, f"slow query took only {slow_seconds:.1f}s: calibration failed (n={n})"
+    assert last_quick_end < slow["end"], (
+        f"quick queries finished {last_quick_end - slow['start']:.1f}s after the slow query started, "
+        f"the slow query itself after {slow_seconds:.1f}s")
+    worst = max(q["end"] - q["start"] for q in quick)
+    assert worst < slow_seconds / 2, f"slowest quick query took {worst:.1f}s (slow query {slow_seconds:.1f}s)"
