@@ -1,5 +1,6 @@
-// The coordinator's DuckDB instance. Every statement gets a fresh connection (about 20 µs), so one
-// slow query never blocks another and no session state leaks between statements.
+// The coordinator's DuckDB instance. Every statement gets a fresh connection, so one slow query
+// never blocks another and no session state leaks between statements. A couple of connections are
+// made (and configured) ahead of time, so a statement does not wait for that.
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckdbError } from './errors';
 
@@ -14,6 +15,8 @@ export interface DatabaseOptions {
 export class Database {
   private closed = false;
   private readonly open = new Set<DuckDBConnection>();
+  private readonly spares: Promise<DuckDBConnection>[] = [];
+  private static readonly SPARES = 2;
 
   private constructor(
     readonly instance: DuckDBInstance,
@@ -46,10 +49,21 @@ export class Database {
     }
   }
 
-  async connect(): Promise<DuckDBConnection> {
-    if (this.closed) throw new Error('database is closed');
+  private async fresh(): Promise<DuckDBConnection> {
     const conn = await this.instance.connect();
     if (this.connectSql) await conn.run(this.connectSql);
+    return conn;
+  }
+
+  /** A never-used connection, configured; the caller must `release` it. */
+  async connect(): Promise<DuckDBConnection> {
+    if (this.closed) throw new Error('database is closed');
+    while (this.spares.length < Database.SPARES + 1) {
+      const p = this.fresh();
+      p.catch(() => undefined); // surfaced to whoever takes it
+      this.spares.push(p);
+    }
+    const conn = await (this.spares.shift() as Promise<DuckDBConnection>);
     this.open.add(conn);
     return conn;
   }
@@ -87,6 +101,7 @@ export class Database {
       }
     }
     this.open.clear();
+    for (const p of this.spares.splice(0)) await p.then((c) => c.closeSync(), () => undefined);
     this.instance.closeSync();
   }
 }
