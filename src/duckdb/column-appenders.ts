@@ -136,6 +136,11 @@ class Validity {
   bitmap(): Uint8Array | undefined {
     return this.bits && this.nulls > 0 ? this.bits.bytes() : undefined;
   }
+
+  /** The makeData fields every nullable Arrow array shares. */
+  fields(): { length: number; nullCount: number; nullBitmap: Uint8Array | undefined } {
+    return { length: this.length, nullCount: this.nulls, nullBitmap: this.bitmap() };
+  }
 }
 
 export function isValid(mask: Uint8Array | null, r: number): boolean {
@@ -175,9 +180,7 @@ class FixedAppender implements Appender {
   finish(): A.Data {
     return A.makeData({
       type: this.type,
-      length: this.v.length,
-      nullCount: this.v.nulls,
-      nullBitmap: this.v.bitmap(),
+      ...this.v.fields(),
       data: this.data.bytes(),
       dictionary: this.dictionary,
     } as never);
@@ -204,63 +207,74 @@ class BoolAppender implements Appender {
   finish(): A.Data {
     return A.makeData({
       type: new A.Bool(),
-      length: this.v.length,
-      nullCount: this.v.nulls,
-      nullBitmap: this.v.bitmap(),
+      ...this.v.fields(),
       data: this.data.bytes(),
     });
   }
 }
 
-/** DECIMAL(p ≤ 18) is stored as int16/32/64 in DuckDB; Arrow wants 128-bit two's complement. */
-class DecimalAppender implements Appender {
+/**
+ * Fixed-width values computed row by row from DuckDB's storage: DECIMAL(p ≤ 18) widened to 128 bits,
+ * INTERVAL micros → nanos, TIME WITH TIME ZONE unpacked.
+ */
+class TransformAppender implements Appender {
   private data: Grow;
   private v = new Validity();
   constructor(
     private readonly type: A.DataType,
-    private readonly srcWidth: 2 | 4 | 8,
+    private readonly srcWidth: number,
+    private readonly outWidth: number,
     hint: number,
+    private readonly convert: (src: DataView, row: number, out: DataView, at: number) => void,
   ) {
-    this.data = new Grow(hint * 16);
+    this.data = new Grow(hint * outWidth);
   }
   append(vec: duckdb.Vector, cap: number, rows: Rows): void {
     const raw = duckdb.vector_get_data(vec, cap * this.srcWidth);
     this.v.append(vec, cap, rows);
-    this.data.ensure(rows.count * 16);
-    const out = new Int32Array(this.data.buf.buffer, this.data.len, rows.count * 4);
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    this.data.ensure(rows.count * this.outWidth);
+    const src = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const out = new DataView(this.data.buf.buffer, this.data.len, rows.count * this.outWidth);
     for (let k = 0; k < rows.count; k++) {
-      const r = rows.idx === null ? rows.start + k : rows.idx[k];
-      let lo: number;
-      let hi: number;
-      if (this.srcWidth === 2) {
-        lo = view.getInt16(r * 2, true);
-        hi = lo < 0 ? -1 : 0;
-      } else if (this.srcWidth === 4) {
-        lo = view.getInt32(r * 4, true);
-        hi = lo < 0 ? -1 : 0;
-      } else {
-        lo = view.getInt32(r * 8, true);
-        hi = view.getInt32(r * 8 + 4, true);
-      }
-      const sign = hi < 0 ? -1 : 0;
-      out[k * 4] = lo;
-      out[k * 4 + 1] = hi;
-      out[k * 4 + 2] = sign;
-      out[k * 4 + 3] = sign;
+      this.convert(src, rows.idx === null ? rows.start + k : rows.idx[k], out, k * this.outWidth);
     }
-    this.data.len += rows.count * 16;
+    this.data.len += rows.count * this.outWidth;
   }
   finish(): A.Data {
-    return A.makeData({
-      type: this.type as A.Decimal,
-      length: this.v.length,
-      nullCount: this.v.nulls,
-      nullBitmap: this.v.bitmap(),
-      data: new Uint32Array(this.data.buf.buffer, 0, this.data.len / 4),
-    });
+    return A.makeData({ type: this.type, ...this.v.fields(), data: this.data.bytes() } as never);
   }
 }
+
+function decimalAppender(type: A.DataType, srcWidth: 2 | 4 | 8, hint: number): Appender {
+  return new TransformAppender(type, srcWidth, 16, hint, (src, r, out, at) => {
+    let lo: number;
+    let hi: number;
+    if (srcWidth === 8) {
+      lo = src.getInt32(r * 8, true);
+      hi = src.getInt32(r * 8 + 4, true);
+    } else {
+      lo = srcWidth === 2 ? src.getInt16(r * 2, true) : src.getInt32(r * 4, true);
+      hi = lo < 0 ? -1 : 0;
+    }
+    const sign = hi < 0 ? -1 : 0;
+    out.setInt32(at, lo, true);
+    out.setInt32(at + 4, hi, true);
+    out.setInt32(at + 8, sign, true);
+    out.setInt32(at + 12, sign, true);
+  });
+}
+
+const intervalAppender = (hint: number): Appender =>
+  new TransformAppender(new A.IntervalMonthDayNano(), 16, 16, hint, (src, r, out, at) => {
+    out.setInt32(at, src.getInt32(r * 16, true), true);
+    out.setInt32(at + 4, src.getInt32(r * 16 + 4, true), true);
+    out.setBigInt64(at + 8, src.getBigInt64(r * 16 + 8, true) * 1000n, true);
+  });
+
+const timeTzAppender = (hint: number): Appender =>
+  new TransformAppender(new A.TimeMicrosecond(), 8, 8, hint, (src, r, out, at) => {
+    out.setBigInt64(at, src.getBigUint64(r * 8, true) >> 24n, true);
+  });
 
 /** Shared by text-like columns: Arrow int32 offsets + bytes. */
 abstract class VarAppender implements Appender {
@@ -283,9 +297,7 @@ abstract class VarAppender implements Appender {
   finish(): A.Data {
     return A.makeData({
       type: this.type,
-      length: this.v.length,
-      nullCount: this.v.nulls,
-      nullBitmap: this.v.bitmap(),
+      ...this.v.fields(),
       valueOffsets: new Int32Array(this.offsets.buf.buffer, 0, this.offsets.len / 4),
       data: this.bytes.bytes(),
     } as never);
@@ -370,62 +382,6 @@ class TextAppender extends VarAppender {
   }
 }
 
-/** INTERVAL {i32 months, i32 days, i64 micros} → MonthDayNano {i32, i32, i64 nanos}. */
-class IntervalAppender implements Appender {
-  private data = new Grow(1024);
-  private v = new Validity();
-  append(vec: duckdb.Vector, cap: number, rows: Rows): void {
-    const src = duckdb.vector_get_data(vec, cap * 16);
-    this.v.append(vec, cap, rows);
-    this.data.ensure(rows.count * 16);
-    const sv = new DataView(src.buffer, src.byteOffset, src.byteLength);
-    const ov = new DataView(this.data.buf.buffer, this.data.len, rows.count * 16);
-    for (let k = 0; k < rows.count; k++) {
-      const r = rows.idx === null ? rows.start + k : rows.idx[k];
-      ov.setInt32(k * 16, sv.getInt32(r * 16, true), true);
-      ov.setInt32(k * 16 + 4, sv.getInt32(r * 16 + 4, true), true);
-      ov.setBigInt64(k * 16 + 8, sv.getBigInt64(r * 16 + 8, true) * 1000n, true);
-    }
-    this.data.len += rows.count * 16;
-  }
-  finish(): A.Data {
-    return A.makeData({
-      type: new A.IntervalMonthDayNano(),
-      length: this.v.length,
-      nullCount: this.v.nulls,
-      nullBitmap: this.v.bitmap(),
-      data: new Int32Array(this.data.buf.buffer, 0, this.data.len / 4),
-    });
-  }
-}
-
-/** TIME WITH TIME ZONE packs micros in the upper 40 bits; DuckDB exports the local time. */
-class TimeTzAppender implements Appender {
-  private data = new Grow(1024);
-  private v = new Validity();
-  append(vec: duckdb.Vector, cap: number, rows: Rows): void {
-    const src = duckdb.vector_get_data(vec, cap * 8);
-    this.v.append(vec, cap, rows);
-    this.data.ensure(rows.count * 8);
-    const sv = new DataView(src.buffer, src.byteOffset, src.byteLength);
-    const ov = new DataView(this.data.buf.buffer, this.data.len, rows.count * 8);
-    for (let k = 0; k < rows.count; k++) {
-      const r = rows.idx === null ? rows.start + k : rows.idx[k];
-      ov.setBigInt64(k * 8, sv.getBigUint64(r * 8, true) >> 24n, true);
-    }
-    this.data.len += rows.count * 8;
-  }
-  finish(): A.Data {
-    return A.makeData({
-      type: new A.TimeMicrosecond(),
-      length: this.v.length,
-      nullCount: this.v.nulls,
-      nullBitmap: this.v.bitmap(),
-      data: new BigInt64Array(this.data.buf.buffer, 0, this.data.len / 8),
-    });
-  }
-}
-
 /** LIST and MAP: list_entry_t {u64 offset, u64 length} per row over one child vector. */
 class ListAppender implements Appender {
   private offsets = new Grow(1024);
@@ -481,9 +437,7 @@ class ListAppender implements Appender {
   finish(): A.Data {
     return A.makeData({
       type: this.type,
-      length: this.v.length,
-      nullCount: this.v.nulls,
-      nullBitmap: this.v.bitmap(),
+      ...this.v.fields(),
       valueOffsets: new Int32Array(this.offsets.buf.buffer, 0, this.offsets.len / 4),
       child: this.child.finish(),
     } as never);
@@ -512,9 +466,7 @@ class FixedListAppender implements Appender {
   finish(): A.Data {
     return A.makeData({
       type: this.type,
-      length: this.v.length,
-      nullCount: this.v.nulls,
-      nullBitmap: this.v.bitmap(),
+      ...this.v.fields(),
       child: this.child.finish(),
     });
   }
@@ -533,9 +485,7 @@ class StructAppender implements Appender {
   finish(): A.Data {
     return A.makeData({
       type: this.type,
-      length: this.v.length,
-      nullCount: this.v.nulls,
-      nullBitmap: this.v.bitmap(),
+      ...this.v.fields(),
       children: this.children.map((c) => c.finish()),
     });
   }
@@ -638,7 +588,7 @@ export function makeAppender(duck: DuckDBType, arrow: A.DataType, hint: number):
     case DuckDBTypeId.DECIMAL: {
       const p = (duck as DuckDBDecimalType).width;
       if (p > 18) return new FixedAppender(arrow, 16, hint);
-      return new DecimalAppender(arrow, p <= 4 ? 2 : p <= 9 ? 4 : 8, hint);
+      return decimalAppender(arrow, p <= 4 ? 2 : p <= 9 ? 4 : 8, hint);
     }
     case DuckDBTypeId.VARCHAR:
     case DuckDBTypeId.BLOB:
@@ -648,9 +598,9 @@ export function makeAppender(duck: DuckDBType, arrow: A.DataType, hint: number):
     case DuckDBTypeId.UUID:
       return new UuidAppender(new A.Utf8(), hint);
     case DuckDBTypeId.INTERVAL:
-      return new IntervalAppender();
+      return intervalAppender(hint);
     case DuckDBTypeId.TIME_TZ:
-      return new TimeTzAppender();
+      return timeTzAppender(hint);
     case DuckDBTypeId.ENUM: {
       const e = duck as DuckDBEnumType;
       const dictType = arrow as A.Dictionary;

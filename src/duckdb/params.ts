@@ -21,6 +21,13 @@ function raw(data: A.Data, row: number): number | bigint {
   return (data.values as ArrayLike<number | bigint>)[data.offset + row];
 }
 
+function toMicros(v: bigint, unit: A.TimeUnit): bigint {
+  if (unit === A.TimeUnit.SECOND) return v * 1_000_000n;
+  if (unit === A.TimeUnit.MILLISECOND) return v * 1000n;
+  if (unit === A.TimeUnit.MICROSECOND) return v;
+  return v / 1000n;
+}
+
 function decimalAt(data: A.Data<A.Decimal>, row: number): bigint {
   const words = data.values as Uint32Array;
   const at = (data.offset + row) * 4;
@@ -90,31 +97,14 @@ export function bindArrowValue(
     }
     case A.Type.Time: {
       const tt = t as A.Time;
-      const v = BigInt(raw(data, row));
-      const micros =
-        tt.unit === A.TimeUnit.SECOND
-          ? v * 1_000_000n
-          : tt.unit === A.TimeUnit.MILLISECOND
-            ? v * 1000n
-            : tt.unit === A.TimeUnit.MICROSECOND
-              ? v
-              : v / 1000n;
-      stmt.bindTime(index, new DuckDBTimeValue(micros));
+      stmt.bindTime(index, new DuckDBTimeValue(toMicros(BigInt(raw(data, row)), tt.unit)));
       return;
     }
     case A.Type.Timestamp: {
       const ts = t as A.Timestamp;
       const v = BigInt(raw(data, row));
       if (ts.timezone) {
-        const micros =
-          ts.unit === A.TimeUnit.SECOND
-            ? v * 1_000_000n
-            : ts.unit === A.TimeUnit.MILLISECOND
-              ? v * 1000n
-              : ts.unit === A.TimeUnit.MICROSECOND
-                ? v
-                : v / 1000n;
-        stmt.bindTimestampTZ(index, new DuckDBTimestampTZValue(micros));
+        stmt.bindTimestampTZ(index, new DuckDBTimestampTZValue(toMicros(v, ts.unit)));
       } else if (ts.unit === A.TimeUnit.SECOND) {
         stmt.bindTimestampSeconds(index, new DuckDBTimestampSecondsValue(v));
       } else if (ts.unit === A.TimeUnit.MILLISECOND) {
