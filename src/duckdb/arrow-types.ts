@@ -23,6 +23,13 @@ export class DictionaryIds {
 
 const OPAQUE_EXTENSION = 'arrow.opaque';
 
+/**
+ * DuckDB names the child of a fixed-size list "". apache-arrow leaves a falsy name out of the IPC
+ * schema, which the Java reader then sees as null (and fails on); an empty byte array is written
+ * as a present, empty name (flatbuffers takes bytes as UTF-8).
+ */
+const EMPTY_NAME = new Uint8Array(0) as unknown as string;
+
 export function arrowTypeOf(t: DuckDBType, timeZone: string, dicts: DictionaryIds): A.DataType {
   switch (t.typeId) {
     case DuckDBTypeId.BOOLEAN:
@@ -90,7 +97,7 @@ export function arrowTypeOf(t: DuckDBType, timeZone: string, dicts: DictionaryId
     }
     case DuckDBTypeId.ARRAY: {
       const a = t as DuckDBArrayType;
-      return new A.FixedSizeList(a.length, new A.Field('', arrowTypeOf(a.valueType, timeZone, dicts), true));
+      return new A.FixedSizeList(a.length, new A.Field(EMPTY_NAME, arrowTypeOf(a.valueType, timeZone, dicts), true));
     }
     case DuckDBTypeId.STRUCT: {
       const s = t as DuckDBStructType;

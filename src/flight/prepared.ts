@@ -41,20 +41,22 @@ function isUpdate(kind: StatementType, columns: A.Schema | null): boolean {
   return names.length === 1 && (names[0] === 'Count' || names[0] === 'Success');
 }
 
+/**
+ * Arrow types clients should send parameters as. TIMESTAMP parameters are declared in milliseconds:
+ * the Flight SQL JDBC driver writes epoch milliseconds into whatever unit is declared
+ * (apache/arrow-java#838) and JDBC cannot carry more precision anyway; ADBC clients send their own
+ * types, which bind at full precision.
+ */
+function parameterType(t: DuckDBType | null, timeZone: string, dicts: DictionaryIds): A.DataType {
+  if (t === null || t.typeId === DuckDBTypeId.ANY) return new A.Null();
+  if (t.typeId === DuckDBTypeId.TIMESTAMP) return new A.TimestampMillisecond();
+  if (t.typeId === DuckDBTypeId.TIMESTAMP_TZ) return new A.TimestampMillisecond(timeZone);
+  return arrowTypeOf(t, timeZone, dicts);
+}
+
 function parameterSchema(params: (DuckDBType | null)[], timeZone: string): A.Schema {
   const dicts = new DictionaryIds();
-  return new A.Schema(
-    params.map(
-      (t, i) =>
-        new A.Field(
-          `parameter_${i + 1}`,
-          t === null || t.typeId === DuckDBTypeId.ANY
-            ? new A.Null()
-            : arrowTypeOf(t, timeZone, dicts),
-          true,
-        ),
-    ),
-  );
+  return new A.Schema(params.map((t, i) => new A.Field(`parameter_${i + 1}`, parameterType(t, timeZone, dicts), true)));
 }
 
 function checkTransaction(id: Buffer | undefined): void {
