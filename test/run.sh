@@ -51,7 +51,7 @@ run_suite() {
 want() { [[ " $only " == *" $1 "* ]]; }
 
 if want jest; then
-  run_suite "jest (unit + in-process server)" npx jest --ci
+  SKEIN_LOG_LEVEL="${SKEIN_LOG_LEVEL:-warn}" run_suite "jest (unit + in-process server)" npx jest --ci
 fi
 
 if want python || want go || want java; then
