@@ -102,11 +102,18 @@ export async function* recordBatches(
   const builder = new BatchBuilder(schema, types);
   let pending: Piece[] = [];
   let pendingBytes = 0;
-  let next: Promise<DuckDBDataChunk | null> | null = result.fetchChunk();
+  // one native fetch per 2,048 rows is the hot loop: call the binding directly, skipping the wrapper's
+  // extra async layer (the handle is a documented-in-JS, TS-protected field of DuckDBResult)
+  const raw = (result as unknown as { result: duckdb.Result }).result;
+  const fetch = async (): Promise<DuckDBDataChunk | null> => {
+    const c = await duckdb.fetch_chunk(raw);
+    return c ? new DuckDBDataChunk(c) : null;
+  };
+  let next: Promise<DuckDBDataChunk | null> | null = fetch();
   while (next) {
     const chunk: DuckDBDataChunk | null = await next;
     const done: boolean = !chunk || chunk.rowCount === 0;
-    next = done ? null : result.fetchChunk();
+    next = done ? null : fetch();
     if (!done && chunk) {
       for (const p of builder.pieces(chunk, opts.maxBatchBytes)) {
         if (pending.length > 0 && pendingBytes + p.bytes > opts.maxBatchBytes) {
