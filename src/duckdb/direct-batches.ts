@@ -9,7 +9,8 @@ import {
   FieldNode,
   RecordBatch as RecordBatchMeta,
 } from 'apache-arrow/ipc/metadata/message';
-import { FIXED_WIDTH } from './column-appenders';
+import { FIXED_WIDTH } from './appender-factory';
+import { isValid, POPCOUNT } from './validity';
 
 /** A record batch already in IPC form: header flatbuffer, body written on demand into a buffer. */
 export interface EncodedBatch {
@@ -37,9 +38,6 @@ export function canEncodeDirect(types: readonly DuckDBType[]): boolean {
       (FIXED_WIDTH[t.typeId] !== undefined && t.typeId !== DuckDBTypeId.ENUM),
   );
 }
-
-const POPCOUNT = new Uint8Array(256);
-for (let i = 0; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
 
 function validCount(mask: Uint8Array, start: number, count: number): number {
   let valid = 0;
@@ -108,10 +106,6 @@ function readParts(pieces: Piece[], c: number, width: number): Part[] {
 
 function stringLength(view: DataView, r: number): number {
   return view.getUint32(r * 16, true);
-}
-
-function isValid(mask: Uint8Array | null, r: number): boolean {
-  return mask === null || ((mask[r >> 3] >> (r & 7)) & 1) === 1;
 }
 
 export function encodeDirect(pieces: Piece[], types: readonly DuckDBType[]): EncodedBatch {

@@ -4,7 +4,7 @@
 import * as A from 'apache-arrow';
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBDataChunk, DuckDBResult, DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
-import { fixedBytesPerRow, makeAppender } from './column-appenders';
+import { fixedBytesPerRow, makeAppender } from './appender-factory';
 import { canEncodeDirect, encodeDirect, EncodedBatch, Piece } from './direct-batches';
 
 /** What the batcher yields: an Arrow record batch, or one already encoded as IPC (fast path). */
