@@ -20,6 +20,18 @@ function codeOf(e: unknown): number | undefined {
   return (e as { code?: number }).code;
 }
 
+/** A bare gRPC Flight client (no Flight SQL helpers) plus Basic credentials for every call. */
+function rawClient(port: number): { raw: Record<string, (...a: unknown[]) => unknown>; md: grpc.Metadata } {
+  const Raw = grpc.makeGenericClientConstructor(FLIGHT_SERVICE, 'FlightService');
+  const raw = new Raw(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as Record<
+    string,
+    (...a: unknown[]) => unknown
+  >;
+  const md = new grpc.Metadata();
+  md.set('authorization', `Basic ${Buffer.from(`${USER.user}:${USER.password}`).toString('base64')}`);
+  return { raw, md };
+}
+
 describe('skein serve (in-process) through a Flight SQL client', () => {
   let server: RunningServer;
   let client: FlightSqlClient;
@@ -82,13 +94,7 @@ describe('skein serve (in-process) through a Flight SQL client', () => {
   });
 
   it('answers UNIMPLEMENTED for commands and actions it does not support', async () => {
-    const Raw = grpc.makeGenericClientConstructor(FLIGHT_SERVICE, 'FlightService');
-    const raw = new Raw(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure()) as unknown as Record<
-      string,
-      (...a: unknown[]) => unknown
-    >;
-    const md = new grpc.Metadata();
-    md.set('authorization', `Basic ${Buffer.from(`${USER.user}:${USER.password}`).toString('base64')}`);
+    const { raw, md } = rawClient(server.port);
     const cmd = packAny('CommandGetNoSuchThing', Buffer.alloc(0));
     const err = await new Promise<unknown>((resolve) =>
       raw.GetFlightInfo({ type: 2, cmd, path: [] }, md, (e: unknown) => resolve(e)),
@@ -102,13 +108,7 @@ describe('skein serve (in-process) through a Flight SQL client', () => {
   });
 
   it('survives a thousand malformed messages and still answers', async () => {
-    const Raw = grpc.makeGenericClientConstructor(FLIGHT_SERVICE, 'FlightService');
-    const raw = new Raw(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure()) as unknown as Record<
-      string,
-      (...a: unknown[]) => unknown
-    >;
-    const md = new grpc.Metadata();
-    md.set('authorization', `Basic ${Buffer.from(`${USER.user}:${USER.password}`).toString('base64')}`);
+    const { raw, md } = rawClient(server.port);
     const codes = new Set<number | undefined>();
     for (let i = 0; i < 1000; i++) {
       const junk = Buffer.from(Array.from({ length: 1 + (i % 64) }, (_, k) => (i * 31 + k * 17) & 0xff));
