@@ -1,6 +1,6 @@
 // The `skein` command line: `serve` runs the Flight SQL server, `query` is a Flight SQL client,
 // `hash-password` makes a password hash for the config file.
-import './v8-flags';
+import './runtime-tuning';
 import { Command, InvalidArgumentError as CliArgError, Option } from 'commander';
 import { loadConfig } from '../config';
 import { ConfigError } from '../errors';
