@@ -60,3 +60,37 @@ def test_quick_queries_finish_while_slow_query_runs(server, connect):
         f"the slow query itself after {slow_seconds:.1f}s")
     worst = max(q["end"] - q["start"] for q in quick)
     assert worst < slow_seconds / 2, f"slowest quick query took {worst:.1f}s (slow query {slow_seconds:.1f}s)"
+
+
+def test_quick_query_answers_while_several_slow_queries_run(server, connect):
+    """Each running DuckDB query holds a thread of the server's I/O pool; several at once must not
+    starve a quick query (the pool is larger than a handful of slow queries)."""
+    slow_count = 6
+    slow_conns = [connect() for _ in range(slow_count)]
+    cursors = [c.cursor() for c in slow_conns]
+    quick_conn = connect()
+    errors = []
+
+    def run_slow(cur):
+        try:
+            cur.execute("SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3")
+            cur.fetchall()
+        except Exception as e:  # cancelled below, as intended
+            errors.append(e)
+
+    threads = [threading.Thread(target=run_slow, args=(cur,), daemon=True) for cur in cursors]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    try:
+        start = time.monotonic()
+        assert helpers.query_rows(quick_conn, "SELECT 42 AS answer") == [(42,)]
+        elapsed = time.monotonic() - start
+        assert all(t.is_alive() for t in threads), "the slow queries were meant to still be running"
+        assert elapsed < 2.0, f"a quick query took {elapsed:.2f} s while {slow_count} slow queries ran"
+    finally:
+        for cur in cursors:
+            cur.adbc_cancel()
+        for t in threads:
+            t.join(timeout=30)
+    assert len(errors) == slow_count
