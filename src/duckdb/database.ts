@@ -90,9 +90,12 @@ export class Database {
   async close(graceMs = 3000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const c of this.open) c.interrupt();
     const until = Date.now() + graceMs;
-    while (this.open.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    // interrupt repeatedly: a statement still queued for a thread starts after a single interrupt
+    while (this.open.size > 0 && Date.now() < until) {
+      for (const c of this.open) c.interrupt();
+      await new Promise((r) => setTimeout(r, 20));
+    }
     for (const c of this.open) {
       try {
         c.closeSync();

@@ -119,9 +119,18 @@ function interruptOnAbort(conn: DuckDBConnection, signal: AbortSignal | undefine
   if (!signal) return () => undefined;
   // an interrupt before the query starts would be forgotten by DuckDB: refuse to start instead
   if (signal.aborted) throw new CancelledError('query cancelled by the client (or its deadline passed)');
-  const onAbort = (): void => conn.interrupt();
+  // The DuckDB call may still be queued for a thread when the client gives up, and DuckDB clears
+  // the interrupt flag when a query starts: keep interrupting until the call returns.
+  let repeat: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    conn.interrupt();
+    repeat = setInterval(() => conn.interrupt(), 50);
+  };
   signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
+  return () => {
+    signal.removeEventListener('abort', onAbort);
+    if (repeat) clearInterval(repeat);
+  };
 }
 
 /** Starts a query and returns once DuckDB has produced its result stream (errors surface here). */
