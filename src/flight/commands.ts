@@ -2,6 +2,7 @@
 // types to their handlers. Anything absent answers UNIMPLEMENTED.
 import { ActionTable } from './action-table';
 import { CommandTable } from './command-table';
+import { metadataCommands } from './metadata';
 import { preparedActions, preparedCommands } from './prepared';
 import { sqlInfoCommands } from './sql-info';
 import { statementCommands } from './statements';
@@ -10,6 +11,7 @@ export const COMMANDS: CommandTable = {
   ...statementCommands,
   ...preparedCommands,
   ...sqlInfoCommands,
+  ...metadataCommands,
 };
 
 export const ACTIONS: ActionTable = {

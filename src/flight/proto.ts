@@ -114,7 +114,39 @@ export interface ActionCreatePreparedStatementResult {
   is_update?: boolean;
 }
 
+export interface CommandGetDbSchemas {
+  catalog?: string;
+  db_schema_filter_pattern?: string;
+}
+export interface CommandGetTables extends CommandGetDbSchemas {
+  table_name_filter_pattern?: string;
+  table_types: string[];
+  include_schema: boolean;
+}
+export interface TableRef {
+  catalog?: string;
+  db_schema?: string;
+  table: string;
+}
+export interface CommandGetCrossReference {
+  pk_catalog?: string;
+  pk_db_schema?: string;
+  pk_table: string;
+  fk_catalog?: string;
+  fk_db_schema?: string;
+  fk_table: string;
+}
+
 export const sql = {
+  CommandGetCatalogs: codec<Record<string, never>>(S + 'CommandGetCatalogs'),
+  CommandGetDbSchemas: codec<CommandGetDbSchemas>(S + 'CommandGetDbSchemas'),
+  CommandGetTables: codec<CommandGetTables>(S + 'CommandGetTables'),
+  CommandGetTableTypes: codec<Record<string, never>>(S + 'CommandGetTableTypes'),
+  CommandGetPrimaryKeys: codec<TableRef>(S + 'CommandGetPrimaryKeys'),
+  CommandGetExportedKeys: codec<TableRef>(S + 'CommandGetExportedKeys'),
+  CommandGetImportedKeys: codec<TableRef>(S + 'CommandGetImportedKeys'),
+  CommandGetCrossReference: codec<CommandGetCrossReference>(S + 'CommandGetCrossReference'),
+  CommandGetXdbcTypeInfo: codec<{ data_type?: number }>(S + 'CommandGetXdbcTypeInfo'),
   CommandGetSqlInfo: codec<{ info: number[] }>(S + 'CommandGetSqlInfo'),
   CommandStatementQuery: codec<CommandStatementQuery>(S + 'CommandStatementQuery'),
   CommandStatementUpdate: codec<CommandStatementQuery>(S + 'CommandStatementUpdate'),
