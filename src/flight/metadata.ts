@@ -104,6 +104,17 @@ function listValue(items: string[]): DuckDBValue {
   return listValueOf(items);
 }
 
+/** Column type names as DuckDB itself spells them (`duckdb_columns().data_type`). */
+async function declaredTypeNames(conn: DuckDBConnection, cat: string, schema: string, table: string): Promise<Map<string, string>> {
+  const r = await conn.runAndReadAll(
+    `SELECT column_name, data_type FROM duckdb_columns()
+     WHERE database_name = $1 AND schema_name = $2 AND table_name = $3`,
+    [cat, schema, table],
+    [VARCHAR, VARCHAR, VARCHAR],
+  );
+  return new Map(r.getRowsJS() as [string, string][]);
+}
+
 /** A table's columns as an Arrow schema with the Flight SQL column metadata keys. */
 async function tableSchema(conn: DuckDBConnection, ctx: CallContext, [cat, schema, table]: string[]): Promise<A.Schema> {
   let stmt;
@@ -113,6 +124,7 @@ async function tableSchema(conn: DuckDBConnection, ctx: CallContext, [cat, schem
     throw duckdbError(e);
   }
   try {
+    const names = await declaredTypeNames(conn, cat, schema, table);
     const dicts = new DictionaryIds();
     const fields: A.Field[] = [];
     for (let c = 0; c < stmt.columnCount; c++) {
@@ -121,7 +133,7 @@ async function tableSchema(conn: DuckDBConnection, ctx: CallContext, [cat, schem
         ['ARROW:FLIGHT:SQL:CATALOG_NAME', cat],
         ['ARROW:FLIGHT:SQL:SCHEMA_NAME', schema],
         ['ARROW:FLIGHT:SQL:TABLE_NAME', table],
-        ['ARROW:FLIGHT:SQL:TYPE_NAME', t.toString()],
+        ['ARROW:FLIGHT:SQL:TYPE_NAME', names.get(stmt.columnName(c)) ?? t.toString()],
         ['ARROW:FLIGHT:SQL:IS_AUTO_INCREMENT', '0'],
         ['ARROW:FLIGHT:SQL:IS_CASE_SENSITIVE', /VARCHAR|UUID/.test(t.toString()) ? '1' : '0'],
         ['ARROW:FLIGHT:SQL:IS_READ_ONLY', '0'],
