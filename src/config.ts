@@ -15,6 +15,21 @@ const userSchema = z
     message: 'each user needs "password" or "passwordHash"',
   });
 
+export const DEFAULT_SESSION_SETTINGS = [
+  'TimeZone',
+  'Calendar',
+  'search_path',
+  'default_order',
+  'default_null_order',
+  'default_collation',
+  'integer_division',
+  'preserve_insertion_order',
+  'max_expression_depth',
+  'ordered_aggregate_threshold',
+  'errors_as_json',
+  'enable_progress_bar',
+] as const;
+
 export const configSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -24,11 +39,45 @@ export const configSchema = z
     users: z.array(userSchema).default([]),
     tokenSecret: z.string().min(16).optional(),
     tokenTtlSeconds: z.number().int().positive().default(12 * 3600),
+    loginMaxFailures: z.number().int().min(0).default(5),
+    loginWindowSeconds: z.number().int().positive().default(60),
+    tls: z
+      .object({
+        certFile: z.string({ error: 'TLS needs certFile (PEM certificate chain)' }).min(1),
+        keyFile: z.string({ error: 'TLS needs keyFile (PEM private key)' }).min(1),
+        clientCaFile: z.string().min(1).optional(),
+        requireClientCert: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     batchBytes: z.number().int().min(4096).default(1 << 20),
     maxMessageBytes: z.number().int().min(65536).default(4 << 20),
     maxReceiveBytes: z.number().int().min(1 << 20).default(256 << 20),
     resultTtlSeconds: z.number().int().positive().default(300),
     maxConcurrentQueries: z.number().int().positive().default(64),
+    /** Statements one user may have running or waiting to be fetched at once (0 = no limit). */
+    maxStatementsPerUser: z.number().int().min(0).default(32),
+    /** A statement still running (or unread) after this long is stopped (0 = no timeout). */
+    statementTimeoutSeconds: z.number().min(0).default(0),
+    /** An open transaction unused this long is rolled back. */
+    transactionIdleSeconds: z.number().positive().default(600),
+    /** Session options are forgotten after this long without a call. */
+    sessionIdleSeconds: z.number().positive().default(24 * 3600),
+    /**
+     * DuckDB's sandbox: file access only under these directories, no extension loading, no SET of
+     * server settings. `enabled: false` gives users the whole machine DuckDB can reach.
+     */
+    sandbox: z
+      .object({
+        enabled: z.boolean().default(true),
+        allowedDirectories: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ enabled: true, allowedDirectories: [] }),
+    /** DuckDB settings a user may change for their session (SetSessionOptions), besides catalog and schema. */
+    sessionSettings: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a DuckDB setting name'))
+      .default([...DEFAULT_SESSION_SETTINGS]),
     duckdb: z
       .object({
         threads: z.number().int().positive().optional(),
@@ -52,9 +101,20 @@ const envKeys: Record<string, (v: string, into: Record<string, unknown>) => void
   SKEIN_USERS: (v, o) => (o.users = usersOf(v)),
   SKEIN_TOKEN_SECRET: (v, o) => (o.tokenSecret = v),
   SKEIN_TOKEN_TTL_SECONDS: (v, o) => (o.tokenTtlSeconds = intOf('SKEIN_TOKEN_TTL_SECONDS', v)),
+  SKEIN_LOGIN_MAX_FAILURES: (v, o) => (o.loginMaxFailures = intOf('SKEIN_LOGIN_MAX_FAILURES', v)),
+  SKEIN_LOGIN_WINDOW_SECONDS: (v, o) => (o.loginWindowSeconds = intOf('SKEIN_LOGIN_WINDOW_SECONDS', v)),
+  SKEIN_TLS_CERT: (v, o) => (o.tls = { ...(o.tls as object), certFile: v }),
+  SKEIN_TLS_KEY: (v, o) => (o.tls = { ...(o.tls as object), keyFile: v }),
+  SKEIN_TLS_CLIENT_CA: (v, o) => (o.tls = { ...(o.tls as object), clientCaFile: v }),
   SKEIN_BATCH_BYTES: (v, o) => (o.batchBytes = intOf('SKEIN_BATCH_BYTES', v)),
   SKEIN_MAX_MESSAGE_BYTES: (v, o) => (o.maxMessageBytes = intOf('SKEIN_MAX_MESSAGE_BYTES', v)),
   SKEIN_RESULT_TTL_SECONDS: (v, o) => (o.resultTtlSeconds = intOf('SKEIN_RESULT_TTL_SECONDS', v)),
+  SKEIN_SANDBOX: (v, o) => (o.sandbox = { ...(o.sandbox as object), enabled: boolOf('SKEIN_SANDBOX', v) }),
+  SKEIN_ALLOWED_DIRECTORIES: (v, o) =>
+    (o.sandbox = { ...(o.sandbox as object), allowedDirectories: v.split(':').filter((d) => d !== '') }),
+  SKEIN_MAX_STATEMENTS_PER_USER: (v, o) => (o.maxStatementsPerUser = intOf('SKEIN_MAX_STATEMENTS_PER_USER', v)),
+  SKEIN_STATEMENT_TIMEOUT_SECONDS: (v, o) =>
+    (o.statementTimeoutSeconds = intOf('SKEIN_STATEMENT_TIMEOUT_SECONDS', v)),
   SKEIN_MAX_CONCURRENT_QUERIES: (v, o) =>
     (o.maxConcurrentQueries = intOf('SKEIN_MAX_CONCURRENT_QUERIES', v)),
   SKEIN_THREADS: (v, o) => (o.duckdb = { ...(o.duckdb as object), threads: intOf('SKEIN_THREADS', v) }),
@@ -102,7 +162,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     if (v !== undefined && v !== '') apply(v, merged);
   }
   for (const [k, v] of Object.entries(sources.overrides ?? {})) {
-    if (v !== undefined) merged[k] = v;
+    // an object override (e.g. tls from CLI flags) adds to the same object from the file or env
+    if (isPlainObject(v) && isPlainObject(merged[k])) merged[k] = { ...merged[k], ...v };
+    else if (v !== undefined) merged[k] = v;
   }
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
@@ -110,6 +172,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

@@ -8,11 +8,23 @@ import { hashPassword } from '../flight/auth';
 import { FlightSqlClient } from '../flight/client';
 import { SKEIN_VERSION } from '../version';
 import { writeArrow, writeCsv, writeJsonLines, writeTable } from './format';
-import { serveCommand } from './serve';
+import { queryTarget, QueryTargetFlags } from './query-target';
+import { serveCommand, tlsFlags } from './serve';
 
 function port(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new CliArgError('must be a port number (0-65535)');
   return Number(v);
+}
+
+interface ServeFlags {
+  host?: string;
+  port?: number;
+  database?: string;
+  config?: string;
+  demo?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
 }
 
 const program = new Command('skein')
@@ -27,10 +39,13 @@ program
   .option('--database <file>', 'DuckDB database file (default in-memory, env SKEIN_DATABASE)')
   .option('--config <file>', 'JSON config file (env SKEIN_CONFIG)')
   .option('--demo', 'create the demo dataset (schema "demo") at start')
-  .action(async (o: { host?: string; port?: number; database?: string; config?: string; demo?: boolean }) => {
+  .option('--tls-cert <file>', 'serve TLS (grpc+tls://) with this PEM certificate chain (env SKEIN_TLS_CERT)')
+  .option('--tls-key <file>', 'PEM private key of --tls-cert (env SKEIN_TLS_KEY)')
+  .option('--tls-client-ca <file>', 'mutual TLS: require client certificates signed by this CA (env SKEIN_TLS_CLIENT_CA)')
+  .action(async (o: ServeFlags) => {
     const config = loadConfig({
       file: o.config,
-      overrides: { host: o.host, port: o.port, database: o.database, demo: o.demo },
+      overrides: { host: o.host, port: o.port, database: o.database, demo: o.demo, tls: tlsFlags(o) },
     });
     await serveCommand(config);
   });
@@ -45,12 +60,16 @@ program
   .option('-p, --password <password>', 'password (env SKEIN_PASSWORD)', process.env.SKEIN_PASSWORD ?? 'skein')
   .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'csv', 'json', 'arrow']).default('table'))
   .option('--update', 'run as an update (DDL/DML) and print the row count')
+  .option('--uri <uri>', 'server as grpc://host:port or grpc+tls://host:port (instead of --host/--port)')
+  .option('--tls-ca <file>', 'TLS: trust this PEM CA (implies TLS; default: the system CAs)')
+  .option('--tls-cert <file>', 'mutual TLS: client certificate (PEM)')
+  .option('--tls-key <file>', 'mutual TLS: client private key (PEM)')
   .action(
     async (
       text: string,
-      o: { host: string; port: number; user: string; password: string; format: string; update?: boolean },
+      o: QueryTargetFlags & { user: string; password: string; format: string; update?: boolean },
     ) => {
-      const client = new FlightSqlClient({ host: o.host, port: o.port, user: o.user, password: o.password });
+      const client = new FlightSqlClient({ ...queryTarget(o), user: o.user, password: o.password });
       try {
         await client.authenticate();
         if (o.update) {

@@ -1,13 +1,20 @@
 // `skein serve`: opens DuckDB, optionally creates the demo data, and runs the Flight SQL server
 // until SIGINT/SIGTERM.
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { Config, UserConfig } from '../config';
 import { createDemoData } from '../demo';
 import { Database } from '../duckdb/database';
+import { sandboxPolicy } from '../duckdb/sandbox';
 import { Authenticator } from '../flight/auth';
+import { LoginLimiter } from '../flight/login-limiter';
+import { UserLimits } from '../flight/connections';
 import { PreparedStatements } from '../flight/prepared-registry';
 import { ResultRegistry } from '../flight/results';
 import { FlightSqlServer } from '../flight/server';
+import { Sessions } from '../flight/sessions';
+import { TransactionRegistry } from '../flight/transaction-registry';
+import { requiresClientCert } from '../flight/tls';
 import { log } from '../log';
 import { SKEIN_VERSION } from '../version';
 
@@ -23,6 +30,15 @@ export function defaultUsers(config: Config): { users: UserConfig[]; announce: s
   };
 }
 
+/** The `tls` override from `skein serve --tls-*` flags (merged into the file/env `tls` object). */
+export function tlsFlags(o: { tlsCert?: string; tlsKey?: string; tlsClientCa?: string }): Record<string, string> | undefined {
+  const tls: Record<string, string> = {};
+  if (o.tlsCert) tls.certFile = o.tlsCert;
+  if (o.tlsKey) tls.keyFile = o.tlsKey;
+  if (o.tlsClientCa) tls.clientCaFile = o.tlsClientCa;
+  return Object.keys(tls).length > 0 ? tls : undefined;
+}
+
 export interface RunningServer {
   port: number;
   close(): Promise<void>;
@@ -34,15 +50,26 @@ export async function startServer(config: Config): Promise<RunningServer> {
     threads: config.duckdb.threads,
     memoryLimit: config.duckdb.memoryLimit,
     streamingBufferSize: config.duckdb.streamingBufferSize,
+    sandbox: config.sandbox.enabled
+      ? sandboxPolicy(config.sandbox.allowedDirectories.map((d) => resolve(d)), config.sessionSettings)
+      : null,
   });
   if (config.demo) await createDemoData(db);
   const { users, announce } = defaultUsers(config);
   const server = new FlightSqlServer({
     config,
     db,
-    auth: new Authenticator(users, config.tokenSecret, config.tokenTtlSeconds),
+    auth: new Authenticator(
+      users,
+      config.tokenSecret,
+      config.tokenTtlSeconds,
+      new LoginLimiter({ maxFailures: config.loginMaxFailures, windowSeconds: config.loginWindowSeconds }),
+    ),
     results: new ResultRegistry(config.resultTtlSeconds * 1000),
     prepared: new PreparedStatements(3600 * 1000),
+    sessions: new Sessions(config.sessionIdleSeconds * 1000),
+    transactions: new TransactionRegistry(db, config.transactionIdleSeconds * 1000),
+    limits: new UserLimits(config.maxStatementsPerUser),
     version: SKEIN_VERSION,
   });
   let port: number;
@@ -53,7 +80,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     throw e;
   }
   if (announce) process.stdout.write(`${announce}\n`);
-  log.info({ host: config.host, port, database: config.database, duckdb: db.version }, 'serving');
+  log.info(
+    { host: config.host, port, tls: config.tls !== undefined, database: config.database, duckdb: db.version },
+    'serving',
+  );
   return {
     port,
     close: async () => {
@@ -66,10 +96,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
 export async function serveCommand(config: Config): Promise<void> {
   const running = await startServer(config);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  process.stdout.write(`Skein Flight SQL server listening on grpc://${host}:${running.port}\n`);
-  process.stdout.write(
-    `Try: skein query --port ${running.port} "SELECT 42"  (Python: adbc_driver_flightsql.dbapi.connect("grpc://${host}:${running.port}", ...))\n`,
-  );
+  if (!config.tls) {
+    process.stdout.write(`Skein Flight SQL server listening on grpc://${host}:${running.port}\n`);
+    process.stdout.write(
+      `Try: skein query --port ${running.port} "SELECT 42"  (Python: adbc_driver_flightsql.dbapi.connect("grpc://${host}:${running.port}", ...))\n`,
+    );
+  } else {
+    const uri = `grpc+tls://${host}:${running.port}`;
+    const mtls = requiresClientCert(config.tls) ? ' --tls-cert <client cert> --tls-key <client key>' : '';
+    process.stdout.write(`Skein Flight SQL server listening on ${uri}${mtls ? ' (mutual TLS)' : ''}\n`);
+    process.stdout.write(`Try: skein query --uri ${uri} --tls-ca <CA file>${mtls} "SELECT 42"\n`);
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

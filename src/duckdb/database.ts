@@ -3,6 +3,8 @@
 // made (and configured) ahead of time, so a statement does not wait for that.
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckdbError } from './errors';
+import { SandboxPolicy } from './sandbox';
+import { quoteLiteral } from './sql';
 
 export interface DatabaseOptions {
   path: string;
@@ -10,6 +12,8 @@ export interface DatabaseOptions {
   streamingBufferSize?: string;
   threads?: number;
   memoryLimit?: string;
+  /** Locks file access to these directories and extensions off; null runs DuckDB unrestricted. */
+  sandbox?: SandboxPolicy | null;
 }
 
 export class Database {
@@ -23,12 +27,18 @@ export class Database {
     readonly timeZone: string,
     readonly version: string,
     private readonly connectSql: string | null,
+    readonly sandbox: SandboxPolicy | null,
   ) {}
 
   static async open(opts: DatabaseOptions): Promise<Database> {
     const settings: Record<string, string> = {};
     if (opts.threads !== undefined) settings.threads = String(opts.threads);
     if (opts.memoryLimit !== undefined) settings.memory_limit = opts.memoryLimit;
+    if (opts.sandbox) {
+      settings.autoinstall_known_extensions = 'false';
+      settings.autoload_known_extensions = 'false';
+      settings.allow_community_extensions = 'false';
+    }
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(opts.path, settings);
@@ -43,7 +53,13 @@ export class Database {
         ? `SET streaming_buffer_size = '${opts.streamingBufferSize.replace(/'/g, "''")}'`
         : null;
       if (connectSql) await conn.run(connectSql);
-      return new Database(instance, tz, version, connectSql);
+      if (opts.sandbox) {
+        // allowed_directories can only be set while external access is still on, and never again after
+        const dirs = opts.sandbox.allowedDirectories.map((d) => quoteLiteral(d)).join(', ');
+        await conn.run(`SET allowed_directories = [${dirs}]`);
+        await conn.run('SET enable_external_access = false');
+      }
+      return new Database(instance, tz, version, connectSql, opts.sandbox ?? null);
     } finally {
       conn.closeSync();
     }

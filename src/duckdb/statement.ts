@@ -1,5 +1,5 @@
 // Runs SQL on the coordinator's DuckDB: queries as streaming results turned into Arrow batches,
-// updates as row counts. Each call owns a fresh connection and gives it back when done or cancelled.
+// updates as row counts. Each call owns a leased connection and gives it back when done or cancelled.
 import * as A from 'apache-arrow';
 import {
   DuckDBConnection,
@@ -10,7 +10,8 @@ import {
 } from '@duckdb/node-api';
 import { CancelledError, FailedPreconditionError, InvalidArgumentError } from '../errors';
 import { arrowSchemaOf } from './arrow-types';
-import { Database } from './database';
+import { Lease } from './lease';
+import { checkSandbox, SandboxPolicy } from './sandbox';
 import { duckdbError, messageOf } from './errors';
 import { bindRow } from './params';
 import { BatchOptions, recordBatches, ResultBatch } from './record-batches';
@@ -18,11 +19,12 @@ import { BatchOptions, recordBatches, ResultBatch } from './record-batches';
 const MULTI = /Cannot prepare multiple statements at once/;
 
 /** Refuses statements that would leave per-connection state nobody can see again. */
-function checkStatement(stmt: DuckDBPreparedStatement): void {
+export function checkStatement(stmt: DuckDBPreparedStatement, sql: string, policy: SandboxPolicy | null): void {
+  checkSandbox(policy, stmt, sql);
   if (stmt.statementType === StatementType.TRANSACTION) {
     throw new FailedPreconditionError(
-      'explicit BEGIN/COMMIT/ROLLBACK are not supported outside a Flight SQL transaction: ' +
-        'each statement runs in its own auto-committed transaction',
+      'explicit BEGIN/COMMIT/ROLLBACK are not supported: use the client\'s transaction API ' +
+        '(ADBC autocommit off, JDBC setAutoCommit(false)); otherwise each statement auto-commits',
     );
   }
 }
@@ -31,10 +33,17 @@ function checkStatement(stmt: DuckDBPreparedStatement): void {
  * Prepares the last statement of `sql` on `conn`, running the earlier ones of a multi-statement
  * script first (their results are discarded, as DuckDB's own clients do).
  */
-async function prepareLast(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+async function prepareLast(lease: Lease, sql: string): Promise<DuckDBPreparedStatement> {
+  const conn = lease.conn;
+  const check = (stmt: DuckDBPreparedStatement): void => checkStatement(stmt, sql, lease.db.sandbox);
   try {
     const stmt = await conn.prepare(sql);
-    checkStatement(stmt);
+    try {
+      check(stmt);
+    } catch (e) {
+      stmt.destroySync();
+      throw e;
+    }
     return stmt;
   } catch (e) {
     if (!MULTI.test(messageOf(e))) throw duckdbError(e);
@@ -45,12 +54,12 @@ async function prepareLast(conn: DuckDBConnection, sql: string): Promise<DuckDBP
     if (n === 0) throw new InvalidArgumentError('no statement to run');
     for (let i = 0; i < n - 1; i++) {
       const stmt = await extracted.prepare(i);
-      checkStatement(stmt);
+      check(stmt);
       await stmt.run();
       stmt.destroySync();
     }
     const last = await extracted.prepare(n - 1);
-    checkStatement(last);
+    check(last);
     return last;
   } catch (e) {
     throw duckdbError(e);
@@ -66,45 +75,104 @@ export function columnsOf(names: string[], types: DuckDBType[], timeZone: string
   return { schema: arrowSchemaOf(names, types, timeZone), types };
 }
 
-/** A query that is running (or ready to stream) on its own connection. */
+/**
+ * A query that is running (or ready to stream) on a leased connection. On a shared (transaction)
+ * connection it can `spill`: read the rest of its result into memory and give the connection back,
+ * so the transaction's next statement does not wait for a slow or absent reader.
+ */
 export class RunningQuery {
   private finished = false;
+  private source: AsyncGenerator<ResultBatch> | null = null;
+  private readonly buffered: ResultBatch[] = [];
+  private exhausted = false;
+  private spilling: Promise<void> | null = null;
+  private spillError: unknown = null;
 
   constructor(
-    private readonly db: Database,
-    private readonly conn: DuckDBConnection,
+    private readonly lease: Lease,
     private readonly stmt: DuckDBPreparedStatement,
     private readonly result: DuckDBResult,
     readonly columns: ColumnInfo,
-  ) {}
+    private readonly batchOptions: BatchOptions,
+  ) {
+    lease.onContention?.(() => void this.spill());
+  }
 
   get schema(): A.Schema {
     return this.columns.schema;
   }
 
+  private get batchSource(): AsyncGenerator<ResultBatch> {
+    this.source ??= recordBatches(this.result, this.columns.schema, this.columns.types, this.batchOptions);
+    return this.source;
+  }
+
   /** Streams the result as Arrow batches; the connection is released at the end or on error. */
-  async *batches(opts: BatchOptions): AsyncGenerator<ResultBatch> {
+  async *batches(): AsyncGenerator<ResultBatch> {
     try {
-      for await (const b of recordBatches(this.result, this.columns.schema, this.columns.types, opts)) {
-        yield b;
+      for (;;) {
+        if (this.spilling) {
+          await this.spilling;
+          if (this.spillError) throw this.spillError;
+        }
+        const b = this.buffered.shift();
+        if (b) {
+          yield b;
+          continue;
+        }
+        if (this.exhausted || this.finished) break;
+        const r = await this.batchSource.next();
+        if (r.done) {
+          this.exhausted = true;
+          break;
+        }
+        yield r.value;
       }
     } catch (e) {
-      throw duckdbError(e);
+      throw this.lease.failure?.() ?? duckdbError(e);
     } finally {
       this.close();
     }
   }
 
+  /** Reads the rest of the result into memory and releases the connection early. */
+  spill(): Promise<void> {
+    if (this.spilling || this.finished || this.exhausted) return this.spilling ?? Promise.resolve();
+    this.spilling = (async () => {
+      try {
+        for (let r = await this.batchSource.next(); !r.done; r = await this.batchSource.next()) {
+          this.buffered.push(r.value);
+        }
+        this.exhausted = true;
+      } catch (e) {
+        this.spillError = e;
+      } finally {
+        this.releaseConnection();
+      }
+    })();
+    return this.spilling;
+  }
+
   /** Stops DuckDB's work on this query (the running operator checks the interrupt flag). */
   interrupt(): void {
-    if (!this.finished) this.conn.interrupt();
+    if (!this.finished) this.lease.conn.interrupt();
+  }
+
+  private connectionReleased = false;
+
+  private releaseConnection(): void {
+    if (this.connectionReleased) return;
+    this.connectionReleased = true;
+    this.stmt.destroySync();
+    this.lease.release();
   }
 
   close(): void {
     if (this.finished) return;
     this.finished = true;
-    this.stmt.destroySync();
-    this.db.release(this.conn);
+    this.buffered.length = 0;
+    if (this.spilling) this.lease.conn.interrupt();
+    else this.releaseConnection();
   }
 }
 
@@ -112,6 +180,10 @@ export interface RunOptions {
   /** Parameter rows, in one or more batches (as a client sent them). */
   params?: A.RecordBatch[] | null;
   signal?: AbortSignal;
+}
+
+export interface QueryOptions extends RunOptions {
+  batch: BatchOptions;
 }
 
 /** Watches `signal` and interrupts `conn` when it fires; returns the unsubscribe function. */
@@ -134,13 +206,13 @@ function interruptOnAbort(conn: DuckDBConnection, signal: AbortSignal | undefine
 }
 
 /** Starts a query and returns once DuckDB has produced its result stream (errors surface here). */
-export async function startQuery(db: Database, sql: string, opts: RunOptions = {}): Promise<RunningQuery> {
-  const conn = await db.connect();
+export async function startQuery(lease: Lease, sql: string, opts: QueryOptions): Promise<RunningQuery> {
+  const conn = lease.conn;
   let unwatch = (): void => undefined;
   let stmt: DuckDBPreparedStatement | null = null;
   try {
     unwatch = interruptOnAbort(conn, opts.signal);
-    stmt = await prepareLast(conn, sql);
+    stmt = await prepareLast(lease, sql);
     if (opts.params && opts.params.length > 0) {
       const rows = opts.params.reduce((s, b) => s + b.numRows, 0);
       if (rows !== 1) {
@@ -150,12 +222,12 @@ export async function startQuery(db: Database, sql: string, opts: RunOptions = {
     }
     if (opts.signal?.aborted) throw new CancelledError('query cancelled by the client (or its deadline passed)');
     const result = await stmt.stream();
-    const columns = columnsOf(result.deduplicatedColumnNames(), result.columnTypes(), db.timeZone);
-    return new RunningQuery(db, conn, stmt, result, columns);
+    const columns = columnsOf(result.deduplicatedColumnNames(), result.columnTypes(), lease.timeZone);
+    return new RunningQuery(lease, stmt, result, columns, opts.batch);
   } catch (e) {
     stmt?.destroySync();
-    db.release(conn);
-    throw duckdbError(e);
+    lease.release();
+    throw lease.failure?.() ?? duckdbError(e);
   } finally {
     unwatch();
   }
@@ -163,10 +235,10 @@ export async function startQuery(db: Database, sql: string, opts: RunOptions = {
 
 /** Result columns of `sql` without running it; null when DuckDB cannot tell before parameters are bound. */
 export async function describeQuery(
-  db: Database,
+  lease: Lease,
   sql: string,
-): Promise<{ columns: ColumnInfo | null; params: (DuckDBType | null)[]; statementType: StatementType }> {
-  return db.withConnection(async (conn) => {
+): Promise<{ columns: ColumnInfo | null; params: (DuckDBType | null)[]; statementType: StatementType; timeZone: string }> {
+  return withLease(lease, async (conn) => {
     let stmt: DuckDBPreparedStatement;
     try {
       stmt = await conn.prepare(sql);
@@ -174,7 +246,7 @@ export async function describeQuery(
       throw duckdbError(e);
     }
     try {
-      checkStatement(stmt);
+      checkStatement(stmt, sql, lease.db.sandbox);
       // a parameter DuckDB cannot type before binding (e.g. `SELECT ?`) has type id INVALID (0)
       const params: (DuckDBType | null)[] = [];
       for (let i = 1; i <= stmt.parameterCount; i++) {
@@ -192,14 +264,24 @@ export async function describeQuery(
         types.push(stmt.columnType(c));
       }
       return {
-        columns: resolved ? columnsOf(dedupe(names), types, db.timeZone) : null,
+        columns: resolved ? columnsOf(dedupe(names), types, lease.timeZone) : null,
         params,
         statementType: stmt.statementType,
+        timeZone: lease.timeZone,
       };
     } finally {
       stmt.destroySync();
     }
   });
+}
+
+/** Runs `fn` on the lease's connection and releases the lease afterwards, whatever happens. */
+async function withLease<T>(lease: Lease, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  try {
+    return await fn(lease.conn);
+  } finally {
+    lease.release();
+  }
 }
 
 function dedupe(names: string[]): string[] {
@@ -219,13 +301,13 @@ function dedupe(names: string[]): string[] {
  * Runs an update (DDL/DML, or a multi-statement script) and returns the rows it changed. With a
  * parameter batch, runs once per row inside one transaction, so the whole batch is atomic.
  */
-export async function runUpdate(db: Database, sql: string, opts: RunOptions = {}): Promise<number> {
-  return db.withConnection(async (conn) => {
+export async function runUpdate(lease: Lease, sql: string, opts: RunOptions = {}): Promise<number> {
+  return withLease(lease, async (conn) => {
     let unwatch = (): void => undefined;
     let stmt: DuckDBPreparedStatement | null = null;
     try {
       unwatch = interruptOnAbort(conn, opts.signal);
-      stmt = await prepareLast(conn, sql);
+      stmt = await prepareLast(lease, sql);
       const batches = opts.params ?? [];
       const rows = batches.reduce((s, b) => s + b.numRows, 0);
       if (rows === 0) return (await stmt.run()).rowsChanged;
@@ -233,7 +315,8 @@ export async function runUpdate(db: Database, sql: string, opts: RunOptions = {}
         bindRow(stmt, batches.find((b) => b.numRows === 1) as A.RecordBatch, 0);
         return (await stmt.run()).rowsChanged;
       }
-      await conn.run('BEGIN TRANSACTION');
+      // inside a client transaction the batch is atomic with the rest of it
+      if (!lease.inTransaction) await conn.run('BEGIN TRANSACTION');
       try {
         let changed = 0;
         for (const batch of batches) {
@@ -242,14 +325,14 @@ export async function runUpdate(db: Database, sql: string, opts: RunOptions = {}
             changed += (await stmt.run()).rowsChanged;
           }
         }
-        await conn.run('COMMIT');
+        if (!lease.inTransaction) await conn.run('COMMIT');
         return changed;
       } catch (e) {
-        await conn.run('ROLLBACK').catch(() => undefined);
+        if (!lease.inTransaction) await conn.run('ROLLBACK').catch(() => undefined);
         throw e;
       }
     } catch (e) {
-      throw duckdbError(e);
+      throw lease.failure?.() ?? duckdbError(e);
     } finally {
       stmt?.destroySync();
       unwatch();

@@ -5,6 +5,7 @@ import { createHmac, randomBytes, randomUUID, scryptSync, timingSafeEqual } from
 import { Metadata } from '@grpc/grpc-js';
 import { UserConfig } from '../config';
 import { UnauthenticatedError } from '../errors';
+import { LoginLimiter } from './login-limiter';
 
 export interface Principal {
   user: string;
@@ -39,6 +40,7 @@ export class Authenticator {
     users: UserConfig[],
     secret: string | undefined,
     private readonly ttlSeconds: number,
+    private readonly limiter?: LoginLimiter,
   ) {
     this.users = new Map(users.map((u) => [u.username, u]));
     this.secret = secret ? Buffer.from(secret) : randomBytes(32);
@@ -56,7 +58,8 @@ export class Authenticator {
   }
 
   issue(user: string, session: string = randomUUID()): string {
-    const exp = Math.floor(Date.now() / 1000) + this.ttlSeconds;
+    // rounded up: a token lives at least ttlSeconds (rounding down could expire it at once)
+    const exp = Math.ceil(Date.now() / 1000) + this.ttlSeconds;
     const body = Buffer.from(JSON.stringify({ u: user, s: session, e: exp })).toString('base64url');
     return `${body}.${this.sign(body)}`;
   }
@@ -88,23 +91,27 @@ export class Authenticator {
     return { user: claims.u, session: claims.s };
   }
 
-  /** Checks Basic credentials ("Basic <base64(user:password)>", padding optional). */
-  basic(value: string): Principal {
+  /** Checks Basic credentials ("Basic <base64(user:password)>", padding optional); `peer` as in login. */
+  basic(value: string, peer?: string): Principal {
     const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) throw new UnauthenticatedError('malformed Basic credentials');
-    return this.login(decoded.slice(0, colon), decoded.slice(colon + 1));
+    return this.login(decoded.slice(0, colon), decoded.slice(colon + 1), peer);
   }
 
-  login(username: string, password: string): Principal {
+  /** `peer` is the caller's address (grpc-js `call.getPeer()`), for limiting failed logins per address. */
+  login(username: string, password: string, peer?: string): Principal {
+    this.limiter?.check(username, peer);
     if (!this.checkPassword(username, password)) {
+      this.limiter?.failed(username, peer);
       throw new UnauthenticatedError('invalid username or password');
     }
+    this.limiter?.succeeded(username);
     return { user: username, session: randomUUID() };
   }
 
   /** The principal of a call, from its `authorization` header (Bearer, or Basic for simple clients). */
-  fromMetadata(md: Metadata): Principal {
+  fromMetadata(md: Metadata, peer?: string): Principal {
     const header = md.get('authorization')[0];
     if (typeof header !== 'string' || header === '') {
       throw new UnauthenticatedError(
@@ -115,7 +122,7 @@ export class Authenticator {
     const scheme = header.slice(0, space).toLowerCase();
     const value = header.slice(space + 1).trim();
     if (scheme === 'bearer') return this.verifyToken(value);
-    if (scheme === 'basic') return this.basic(value);
+    if (scheme === 'basic') return this.basic(value, peer);
     throw new UnauthenticatedError(`unsupported authorization scheme "${header.slice(0, space)}"`);
   }
 }

@@ -15,6 +15,15 @@ export interface ClientOptions {
   port: number;
   user?: string;
   password?: string;
+  /** Connect with TLS; absent means plain TCP. */
+  tls?: ClientTls;
+}
+
+/** PEM contents; without rootCerts the system's trusted CAs apply. certChain + privateKey for mutual TLS. */
+export interface ClientTls {
+  rootCerts?: Buffer;
+  certChain?: Buffer;
+  privateKey?: Buffer;
 }
 
 export class FlightSqlClient {
@@ -22,7 +31,10 @@ export class FlightSqlClient {
   private token: string | null = null;
 
   constructor(private readonly opts: ClientOptions) {
-    this.client = new FlightClient(`${opts.host}:${opts.port}`, grpc.credentials.createInsecure(), {
+    const credentials = opts.tls
+      ? grpc.credentials.createSsl(opts.tls.rootCerts ?? null, opts.tls.privateKey ?? null, opts.tls.certChain ?? null)
+      : grpc.credentials.createInsecure();
+    this.client = new FlightClient(`${opts.host}:${opts.port}`, credentials, {
       'grpc.max_receive_message_length': -1,
     }) as Client;
   }

@@ -4,8 +4,10 @@ import { ActionTable } from './action-table';
 import { CommandTable } from './command-table';
 import { metadataCommands } from './metadata';
 import { preparedActions, preparedCommands } from './prepared';
+import { sessionActions } from './session-options';
 import { sqlInfoCommands } from './sql-info';
 import { statementCommands } from './statements';
+import { transactionActions } from './transactions';
 
 export const COMMANDS: CommandTable = {
   ...statementCommands,
@@ -16,4 +18,6 @@ export const COMMANDS: CommandTable = {
 
 export const ACTIONS: ActionTable = {
   ...preparedActions,
+  ...transactionActions,
+  ...sessionActions,
 };

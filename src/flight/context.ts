@@ -5,8 +5,11 @@ import { Config } from '../config';
 import { Database } from '../duckdb/database';
 import { ResultBatch } from '../duckdb/record-batches';
 import { Authenticator, Principal } from './auth';
+import { UserLimits } from './connections';
 import { PreparedStatements } from './prepared-registry';
 import { ResultRegistry } from './results';
+import { Sessions } from './sessions';
+import { TransactionRegistry } from './transaction-registry';
 
 export interface ServerState {
   config: Config;
@@ -14,6 +17,9 @@ export interface ServerState {
   auth: Authenticator;
   results: ResultRegistry;
   prepared: PreparedStatements;
+  sessions: Sessions;
+  transactions: TransactionRegistry;
+  limits: UserLimits;
   version: string;
 }
 

@@ -10,6 +10,8 @@ export interface PreparedStatement {
   owner: string;
   isUpdate: boolean;
   params: A.RecordBatch[] | null;
+  /** The transaction the statement was prepared in: its executions run there too. */
+  transactionId: Buffer | null;
   lastUsed: number;
 }
 
@@ -22,9 +24,9 @@ export class PreparedStatements {
     this.sweeper.unref();
   }
 
-  create(owner: string, sql: string, isUpdate: boolean): Buffer {
+  create(owner: string, sql: string, isUpdate: boolean, transactionId: Buffer | null = null): Buffer {
     const id = `p-${randomUUID()}`;
-    this.map.set(id, { sql, owner, isUpdate, params: null, lastUsed: Date.now() });
+    this.map.set(id, { sql, owner, isUpdate, params: null, transactionId, lastUsed: Date.now() });
     return Buffer.from(id, 'utf8');
   }
 

@@ -5,7 +5,8 @@ import * as A from 'apache-arrow';
 import { DuckDBType, DuckDBTypeId, StatementType } from '@duckdb/node-api';
 import { arrowTypeOf, DictionaryIds } from '../duckdb/arrow-types';
 import { describeQuery, runUpdate } from '../duckdb/statement';
-import { InvalidArgumentError, UnimplementedError } from '../errors';
+import { InvalidArgumentError } from '../errors';
+import { leaseFor } from './connections';
 import { ActionTable } from './action-table';
 import { CommandTable, flightInfo } from './command-table';
 import { CallContext } from './context';
@@ -59,23 +60,19 @@ function parameterSchema(params: (DuckDBType | null)[], timeZone: string): A.Sch
   return new A.Schema(params.map((t, i) => new A.Field(`parameter_${i + 1}`, parameterType(t, timeZone, dicts), true)));
 }
 
-function checkTransaction(id: Buffer | undefined): void {
-  if (id && id.length > 0) throw new UnimplementedError('transactions are not supported yet');
-}
-
 export const preparedActions: ActionTable = {
   CreatePreparedStatement: {
     description: 'Prepare a SQL statement; returns its handle, result schema and parameter schema',
     async run(ctx: CallContext, body: Buffer) {
       const req = sql.ActionCreatePreparedStatementRequest.decode(unpackAny(body).value);
-      checkTransaction(req.transaction_id);
-      const d = await describeQuery(ctx.state.db, req.query);
+      const txn = req.transaction_id && req.transaction_id.length > 0 ? Buffer.from(req.transaction_id) : null;
+      const d = await describeQuery(await leaseFor(ctx, txn), req.query);
       const update = isUpdate(d.statementType, d.columns?.schema ?? null);
-      const handle = ctx.state.prepared.create(ctx.principal.user, req.query, update);
+      const handle = ctx.state.prepared.create(ctx.principal.user, req.query, update, txn);
       const result = sql.ActionCreatePreparedStatementResult.encode({
         prepared_statement_handle: handle,
         dataset_schema: update || !d.columns ? EMPTY_SCHEMA_BYTES : schemaToBytes(d.columns.schema),
-        parameter_schema: schemaToBytes(parameterSchema(d.params, ctx.state.db.timeZone)),
+        parameter_schema: schemaToBytes(parameterSchema(d.params, d.timeZone)),
         is_update: update,
       });
       return [packAny('ActionCreatePreparedStatementResult', result)];
@@ -96,13 +93,13 @@ export const preparedCommands: CommandTable = {
     async getFlightInfo(ctx, value, descriptor) {
       const cmd = sql.CommandPreparedStatementQuery.decode(value);
       const p = ctx.state.prepared.get(cmd.prepared_statement_handle, ctx.principal.user);
-      const { schema, ticket } = await executeToTicket(ctx, p.sql, p.params);
+      const { schema, ticket } = await executeToTicket(ctx, p.sql, p.params, p.transactionId);
       return flightInfo(schema, descriptor, ticket);
     },
     async getSchema(ctx, value) {
       const cmd = sql.CommandPreparedStatementQuery.decode(value);
       const p = ctx.state.prepared.get(cmd.prepared_statement_handle, ctx.principal.user);
-      const d = await describeQuery(ctx.state.db, p.sql);
+      const d = await describeQuery(await leaseFor(ctx, p.transactionId), p.sql);
       if (d.columns) return d.columns.schema;
       throw new InvalidArgumentError('the result schema depends on the bound parameters; execute it to learn it');
     },
@@ -125,7 +122,7 @@ export const preparedCommands: CommandTable = {
       const p = ctx.state.prepared.get(cmd.prepared_statement_handle, ctx.principal.user);
       const arrow = await input.readArrow();
       const batches = arrow ? nonEmpty(arrow.schema, arrow.batches) : p.params;
-      const changed = await runUpdate(ctx.state.db, p.sql, { params: batches, signal: ctx.signal });
+      const changed = await runUpdate(await leaseFor(ctx, p.transactionId), p.sql, { params: batches, signal: ctx.signal });
       return sql.DoPutUpdateResult.encode({ record_count: changed });
     },
   },

@@ -97,7 +97,27 @@ export const codecs = {
   PollInfo: codec<Record<string, unknown>>(F + 'PollInfo'),
   Ticket: codec<Ticket>(F + 'Ticket'),
   PutResult: codec<{ app_metadata: Uint8Array }>(F + 'PutResult'),
+  SetSessionOptionsRequest: codec<{ session_options: Record<string, SessionOptionValue> }>(
+    F + 'SetSessionOptionsRequest',
+  ),
+  SetSessionOptionsResult: codec<{ errors: Record<string, { value: number }> }>(F + 'SetSessionOptionsResult'),
+  GetSessionOptionsRequest: codec<Record<string, never>>(F + 'GetSessionOptionsRequest'),
+  GetSessionOptionsResult: codec<{ session_options: Record<string, SessionOptionValue> }>(
+    F + 'GetSessionOptionsResult',
+  ),
+  CloseSessionRequest: codec<Record<string, never>>(F + 'CloseSessionRequest'),
+  CloseSessionResult: codec<{ status: number }>(F + 'CloseSessionResult'),
 };
+
+/** One session option value as protobufjs decodes it (oneof name in `option_value`). */
+export interface SessionOptionValue {
+  option_value?: 'string_value' | 'bool_value' | 'int64_value' | 'double_value' | 'string_list_value';
+  string_value?: string;
+  bool_value?: boolean;
+  int64_value?: string | number;
+  double_value?: number;
+  string_list_value?: { values: string[] };
+}
 
 // Flight SQL messages ------------------------------------------------------------------------
 export interface CommandStatementQuery {
@@ -163,6 +183,11 @@ export const sql = {
     S + 'ActionClosePreparedStatementRequest',
   ),
   DoPutUpdateResult: codec<{ record_count: number | string }>(S + 'DoPutUpdateResult'),
+  ActionBeginTransactionRequest: codec<Record<string, never>>(S + 'ActionBeginTransactionRequest'),
+  ActionBeginTransactionResult: codec<{ transaction_id: Uint8Array }>(S + 'ActionBeginTransactionResult'),
+  ActionEndTransactionRequest: codec<{ transaction_id: Buffer; action: number | string }>(
+    S + 'ActionEndTransactionRequest',
+  ),
   DoPutPreparedStatementResult: codec<{ prepared_statement_handle?: Uint8Array }>(
     S + 'DoPutPreparedStatementResult',
   ),

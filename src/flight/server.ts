@@ -22,6 +22,7 @@ import {
 } from './ipc';
 import { codecs, FlightDescriptor, typeNameOf, unpackAny } from './proto';
 import { FLIGHT_SERVICE } from './service';
+import { serverCredentials } from './tls';
 
 type Status = Partial<grpc.StatusObject>;
 
@@ -54,6 +55,7 @@ interface AnyCall {
   metadata: grpc.Metadata;
   cancelled?: boolean;
   getDeadline(): grpc.Deadline;
+  getPeer(): string;
   on(event: 'cancelled', fn: () => void): unknown;
 }
 
@@ -71,7 +73,7 @@ export class FlightSqlServer {
   async listen(host: string, port: number): Promise<number> {
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     return new Promise((resolve, reject) =>
-      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      this.server.bindAsync(address, serverCredentials(this.state.config.tls), (err, bound) =>
         err ? reject(err) : resolve(bound),
       ),
     );
@@ -80,6 +82,8 @@ export class FlightSqlServer {
   async close(graceMs = 2000): Promise<void> {
     this.state.results.closeAll();
     this.state.prepared.closeAll();
+    this.state.sessions.closeAll();
+    await this.state.transactions.closeAll();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
@@ -94,7 +98,7 @@ export class FlightSqlServer {
 
   /** Authenticates the call and returns its context; the signal fires on cancel or deadline. */
   private context(call: AnyCall): { ctx: CallContext; done: () => void } {
-    const principal = this.state.auth.fromMetadata(call.metadata);
+    const principal = this.state.auth.fromMetadata(call.metadata, call.getPeer());
     const ac = new AbortController();
     let finished = false;
     // grpc-js also reports 'cancelled' when a finished call's stream closes: ignore that one
@@ -179,7 +183,7 @@ export class FlightSqlServer {
       const auth = this.state.auth;
       let principal;
       if (call.metadata.get('authorization').length > 0) {
-        principal = auth.fromMetadata(call.metadata);
+        principal = auth.fromMetadata(call.metadata, call.getPeer());
       } else {
         // legacy clients put a BasicAuth message in the first request's payload
         const [first] = (await Promise.race([once(call, 'data'), once(call, 'end').then(() => [null])])) as [
@@ -189,7 +193,7 @@ export class FlightSqlServer {
           throw new UnauthenticatedError('missing credentials: send HTTP Basic in the authorization header');
         }
         const basic = codecs.BasicAuth.decode(first.payload);
-        principal = auth.login(basic.username, basic.password);
+        principal = auth.login(basic.username, basic.password, call.getPeer());
       }
       const token = auth.issue(principal.user, principal.session);
       const md = new grpc.Metadata();

@@ -5,6 +5,7 @@ import * as A from 'apache-arrow';
 import { CallContext, staticSource } from './context';
 import { metadataCommand, CommandTable } from './command-table';
 import { sql } from './proto';
+import { databaseSqlInfo, DatabaseSqlInfo } from './sql-info-database';
 import { SQL_INFO_STATIC, SqlInfoValue } from './sql-info-values';
 
 const STRING_LIST_ITEM = new A.Field('item', new A.Utf8(), true);
@@ -18,13 +19,15 @@ const MAP_TYPE = new A.Map_(
   false,
 );
 
+// Union children are declared non-nullable, as in the C++, Java and Go reference schemas (the
+// deprecated C++ ADBC driver rejects any other schema).
 const UNION_CHILDREN = [
-  new A.Field('string_value', new A.Utf8(), true),
-  new A.Field('bool_value', new A.Bool(), true),
-  new A.Field('bigint_value', new A.Int64(), true),
-  new A.Field('int32_bitmask', new A.Int32(), true),
-  new A.Field('string_list', new A.List(STRING_LIST_ITEM), true),
-  new A.Field('int32_to_int32_list_map', MAP_TYPE, true),
+  new A.Field('string_value', new A.Utf8(), false),
+  new A.Field('bool_value', new A.Bool(), false),
+  new A.Field('bigint_value', new A.Int64(), false),
+  new A.Field('int32_bitmask', new A.Int32(), false),
+  new A.Field('string_list', new A.List(STRING_LIST_ITEM), false),
+  new A.Field('int32_to_int32_list_map', MAP_TYPE, false),
 ];
 const UNION_TYPE = new A.DenseUnion([0, 1, 2, 3, 4, 5], UNION_CHILDREN);
 
@@ -77,25 +80,18 @@ export function sqlInfoBatch(values: Map<number, SqlInfoValue>, requested: numbe
   return new A.RecordBatch(SQL_INFO_SCHEMA, struct);
 }
 
-/** Static capabilities plus what only the running server knows. */
-export function sqlInfoValues(ctx: CallContext, keywords: string[]): Map<number, SqlInfoValue> {
+/** Static capabilities plus what only the running server and its database know. */
+export function sqlInfoValues(ctx: CallContext, fromDb: DatabaseSqlInfo): Map<number, SqlInfoValue> {
   const m = new Map<number, SqlInfoValue>(SQL_INFO_STATIC);
   m.set(1, { kind: 'string', value: ctx.state.version });
-  m.set(508, { kind: 'strings', value: keywords });
+  m.set(507, { kind: 'bigint', value: fromDb.nullOrdering });
+  m.set(508, { kind: 'strings', value: fromDb.keywords });
+  m.set(509, { kind: 'strings', value: fromDb.numericFunctions });
+  m.set(510, { kind: 'strings', value: fromDb.stringFunctions });
+  m.set(511, { kind: 'strings', value: fromDb.systemFunctions });
+  m.set(512, { kind: 'strings', value: fromDb.datetimeFunctions });
+  m.set(517, { kind: 'map', value: fromDb.conversions });
   return m;
-}
-
-let keywordCache: string[] | null = null;
-
-async function keywords(ctx: CallContext): Promise<string[]> {
-  if (keywordCache) return keywordCache;
-  keywordCache = await ctx.state.db.withConnection(async (conn) => {
-    const r = await conn.runAndReadAll(
-      "SELECT upper(keyword_name) FROM duckdb_keywords() WHERE keyword_category = 'reserved' ORDER BY 1",
-    );
-    return r.getRows().map((row) => String(row[0]));
-  });
-  return keywordCache;
 }
 
 export const sqlInfoCommands: CommandTable = {
@@ -104,7 +100,7 @@ export const sqlInfoCommands: CommandTable = {
     () => SQL_INFO_SCHEMA,
     async (ctx, value) => {
       const cmd = sql.CommandGetSqlInfo.decode(value);
-      const batch = sqlInfoBatch(sqlInfoValues(ctx, await keywords(ctx)), cmd.info ?? []);
+      const batch = sqlInfoBatch(sqlInfoValues(ctx, await databaseSqlInfo(ctx.state.db)), cmd.info ?? []);
       return staticSource(SQL_INFO_SCHEMA, [batch]);
     },
   ),

@@ -1,19 +1,25 @@
 // Ad-hoc statements: CommandStatementQuery (GetFlightInfo runs the query, DoGet streams it),
 // its GetSchema, and CommandStatementUpdate through DoPut (DDL/DML/scripts → row count).
-import { CancelledError, InvalidArgumentError, UnimplementedError } from '../errors';
+import { CancelledError, InvalidArgumentError } from '../errors';
 import { describeQuery, runUpdate, startQuery, RunningQuery } from '../duckdb/statement';
+import { leaseFor } from './connections';
 import { BatchSource, CallContext } from './context';
 import { CommandTable, flightInfo, statementTicket } from './command-table';
 import { sql } from './proto';
 import * as A from 'apache-arrow';
+import { BatchOptions } from '../duckdb/record-batches';
 
-export function querySource(q: RunningQuery, ctx: CallContext): BatchSource {
+export function batchOptions(ctx: CallContext): BatchOptions {
   const { batchBytes, maxMessageBytes } = ctx.state.config;
   // keep each message under the client limit, with room for the IPC header
   const maxBatchBytes = Math.max(64 * 1024, maxMessageBytes - 64 * 1024);
+  return { batchBytes: Math.min(batchBytes, maxBatchBytes), maxBatchBytes };
+}
+
+export function querySource(q: RunningQuery): BatchSource {
   return {
     schema: q.schema,
-    batches: q.batches({ batchBytes: Math.min(batchBytes, maxBatchBytes), maxBatchBytes }),
+    batches: q.batches(),
     interrupt: () => q.interrupt(),
     close: () => q.close(),
   };
@@ -24,36 +30,31 @@ export async function executeToTicket(
   ctx: CallContext,
   text: string,
   params: A.RecordBatch[] | null,
+  transactionId: Uint8Array | null | undefined,
 ): Promise<{ schema: A.Schema; ticket: Buffer }> {
-  const q = await startQuery(ctx.state.db, text, { params, signal: ctx.signal });
+  const lease = await leaseFor(ctx, transactionId);
+  const q = await startQuery(lease, text, { params, signal: ctx.signal, batch: batchOptions(ctx) });
   if (ctx.signal.aborted) {
     q.close();
     throw new CancelledError('query cancelled by the client');
   }
-  const id = ctx.state.results.add(ctx.principal.user, querySource(q, ctx));
+  const id = ctx.state.results.add(ctx.principal.user, querySource(q));
   // DuckDB keeps computing ahead of the reader: if the client gives up (cancel or deadline)
   // before it receives the ticket, stop the query instead of leaving it to the result TTL
   ctx.signal.addEventListener('abort', () => ctx.state.results.drop(id), { once: true });
   return { schema: q.schema, ticket: statementTicket(id) };
 }
 
-function checkTransaction(id: Buffer | undefined): void {
-  if (id && id.length > 0) {
-    throw new UnimplementedError('transactions are not supported yet (SqlInfo advertises none)');
-  }
-}
-
 export const statementCommands: CommandTable = {
   CommandStatementQuery: {
     async getFlightInfo(ctx, value, descriptor) {
       const cmd = sql.CommandStatementQuery.decode(value);
-      checkTransaction(cmd.transaction_id);
-      const { schema, ticket } = await executeToTicket(ctx, cmd.query, null);
+      const { schema, ticket } = await executeToTicket(ctx, cmd.query, null, cmd.transaction_id);
       return flightInfo(schema, descriptor, ticket);
     },
     async getSchema(ctx, value) {
       const cmd = sql.CommandStatementQuery.decode(value);
-      const d = await describeQuery(ctx.state.db, cmd.query);
+      const d = await describeQuery(await leaseFor(ctx, cmd.transaction_id), cmd.query);
       if (d.columns) return d.columns.schema;
       throw new InvalidArgumentError('the result schema depends on parameters; prepare the statement instead');
     },
@@ -69,8 +70,7 @@ export const statementCommands: CommandTable = {
   CommandStatementUpdate: {
     async doPut(ctx, value) {
       const cmd = sql.CommandStatementUpdate.decode(value);
-      checkTransaction(cmd.transaction_id);
-      const changed = await runUpdate(ctx.state.db, cmd.query, { signal: ctx.signal });
+      const changed = await runUpdate(await leaseFor(ctx, cmd.transaction_id), cmd.query, { signal: ctx.signal });
       return sql.DoPutUpdateResult.encode({ record_count: changed });
     },
   },
