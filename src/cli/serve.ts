@@ -9,6 +9,7 @@ import { sandboxPolicy } from '../duckdb/sandbox';
 import { Authenticator } from '../flight/auth';
 import { LoginLimiter } from '../flight/login-limiter';
 import { UserLimits } from '../flight/connections';
+import { PollRegistry } from '../flight/poll';
 import { PreparedStatements } from '../flight/prepared-registry';
 import { ResultRegistry } from '../flight/results';
 import { FlightSqlServer } from '../flight/server';
@@ -70,6 +71,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     sessions: new Sessions(config.sessionIdleSeconds * 1000),
     transactions: new TransactionRegistry(db, config.transactionIdleSeconds * 1000),
     limits: new UserLimits(config.maxStatementsPerUser),
+    polls: new PollRegistry(config.resultTtlSeconds * 1000),
     version: SKEIN_VERSION,
   });
   let port: number;

@@ -3,6 +3,7 @@
 import { ActionTable } from './action-table';
 import { CommandTable } from './command-table';
 import { metadataCommands } from './metadata';
+import { cancelActions, pollCommands } from './poll';
 import { preparedActions, preparedCommands } from './prepared';
 import { sessionActions } from './session-options';
 import { sqlInfoCommands } from './sql-info';
@@ -20,4 +21,8 @@ export const ACTIONS: ActionTable = {
   ...preparedActions,
   ...transactionActions,
   ...sessionActions,
+  ...cancelActions,
 };
+
+/** PollFlightInfo of the commands that run long; any other command answers complete at once. */
+export const POLLS = pollCommands;

@@ -6,6 +6,7 @@ import { Database } from '../duckdb/database';
 import { ResultBatch } from '../duckdb/record-batches';
 import { Authenticator, Principal } from './auth';
 import { UserLimits } from './connections';
+import { PollRegistry } from './poll';
 import { PreparedStatements } from './prepared-registry';
 import { ResultRegistry } from './results';
 import { Sessions } from './sessions';
@@ -20,6 +21,7 @@ export interface ServerState {
   sessions: Sessions;
   transactions: TransactionRegistry;
   limits: UserLimits;
+  polls: PollRegistry;
   version: string;
 }
 

@@ -107,6 +107,8 @@ export const codecs = {
   ),
   CloseSessionRequest: codec<Record<string, never>>(F + 'CloseSessionRequest'),
   CloseSessionResult: codec<{ status: number }>(F + 'CloseSessionResult'),
+  CancelFlightInfoRequest: codec<{ info: FlightInfo | null }>(F + 'CancelFlightInfoRequest'),
+  CancelFlightInfoResult: codec<{ status: number }>(F + 'CancelFlightInfoResult'),
 };
 
 /** One session option value as protobufjs decodes it (oneof name in `option_value`). */
@@ -183,6 +185,8 @@ export const sql = {
     S + 'ActionClosePreparedStatementRequest',
   ),
   DoPutUpdateResult: codec<{ record_count: number | string }>(S + 'DoPutUpdateResult'),
+  ActionCancelQueryRequest: codec<{ info: Buffer }>(S + 'ActionCancelQueryRequest'),
+  ActionCancelQueryResult: codec<{ result: number }>(S + 'ActionCancelQueryResult'),
   ActionBeginTransactionRequest: codec<Record<string, never>>(S + 'ActionBeginTransactionRequest'),
   ActionBeginTransactionResult: codec<{ transaction_id: Uint8Array }>(S + 'ActionBeginTransactionResult'),
   ActionEndTransactionRequest: codec<{ transaction_id: Buffer; action: number | string }>(

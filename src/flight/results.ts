@@ -33,6 +33,14 @@ export class ResultRegistry {
     return e.source;
   }
 
+  /** Stops a parked result of `owner` (CancelFlightInfo); false if there is none to stop. */
+  dropOwned(id: string, owner: string): boolean {
+    const e = this.entries.get(id);
+    if (!e || e.owner !== owner) return false;
+    this.expire(id);
+    return true;
+  }
+
   /** Stops and forgets a parked result (no-op once it has been taken). */
   drop(id: string): void {
     this.expire(id);

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { RecordBatch } from 'apache-arrow';
 import { SkeinError, UnimplementedError, InvalidArgumentError, UnauthenticatedError } from '../errors';
 import { log } from '../log';
-import { ACTIONS, COMMANDS } from './commands';
+import { ACTIONS, COMMANDS, POLLS } from './commands';
 import { CommandHandler, PutInput } from './command-table';
 import { BatchSource, CallContext, ServerState } from './context';
 import {
@@ -83,6 +83,7 @@ export class FlightSqlServer {
     this.state.results.closeAll();
     this.state.prepared.closeAll();
     this.state.sessions.closeAll();
+    this.state.polls.closeAll();
     await this.state.transactions.closeAll();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -155,8 +156,12 @@ export class FlightSqlServer {
         const { name, value } = descriptorCommand(d);
         return handlerFor(name, 'getFlightInfo').getFlightInfo!(ctx, value, d);
       }),
-      PollFlightInfo: this.unary('PollFlightInfo', async () => {
-        throw new UnimplementedError('PollFlightInfo is not supported yet');
+      PollFlightInfo: this.unary('PollFlightInfo', async (ctx, d: FlightDescriptor) => {
+        const { name, value } = descriptorCommand(d);
+        const poll = POLLS[name];
+        if (poll) return poll(ctx, value, d);
+        const info = await handlerFor(name, 'getFlightInfo').getFlightInfo!(ctx, value, d);
+        return { info, progress: 1 };
       }),
       GetSchema: this.unary('GetSchema', async (ctx, d: FlightDescriptor) => {
         const { name, value } = descriptorCommand(d);

@@ -38,7 +38,7 @@ export const SQL_INFO_STATIC: ReadonlyArray<[number, SqlInfoValue]> = [
   [4, b(true)], // SQL
   [5, b(false)], // Substrait
   [8, { kind: 'bitmask', value: 1 }], // transactions (SqlSupportedTransaction.TRANSACTION), no savepoints
-  [9, b(false)], // CancelFlightInfo: clients cancel the gRPC call instead
+  [9, b(true)], // CancelFlightInfo (and PollFlightInfo for long queries)
   [10, b(false)], // bulk ingestion
   [11, b(false)],
   [100, { kind: 'bitmask', value: 0 }], // statement timeout ms (0 = none)

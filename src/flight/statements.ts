@@ -2,6 +2,7 @@
 // its GetSchema, and CommandStatementUpdate through DoPut (DDL/DML/scripts → row count).
 import { CancelledError, InvalidArgumentError } from '../errors';
 import { describeQuery, runUpdate, startQuery, RunningQuery } from '../duckdb/statement';
+import { Lease } from '../duckdb/lease';
 import { leaseFor } from './connections';
 import { BatchSource, CallContext } from './context';
 import { CommandTable, flightInfo, statementTicket } from './command-table';
@@ -31,8 +32,17 @@ export async function executeToTicket(
   text: string,
   params: A.RecordBatch[] | null,
   transactionId: Uint8Array | null | undefined,
-): Promise<{ schema: A.Schema; ticket: Buffer }> {
+  onLease?: (lease: Lease) => Promise<void>,
+): Promise<{ schema: A.Schema; ticket: Buffer; id: string }> {
   const lease = await leaseFor(ctx, transactionId);
+  if (onLease) {
+    try {
+      await onLease(lease);
+    } catch (e) {
+      lease.release();
+      throw e;
+    }
+  }
   const q = await startQuery(lease, text, { params, signal: ctx.signal, batch: batchOptions(ctx) });
   if (ctx.signal.aborted) {
     q.close();
@@ -42,7 +52,7 @@ export async function executeToTicket(
   // DuckDB keeps computing ahead of the reader: if the client gives up (cancel or deadline)
   // before it receives the ticket, stop the query instead of leaving it to the result TTL
   ctx.signal.addEventListener('abort', () => ctx.state.results.drop(id), { once: true });
-  return { schema: q.schema, ticket: statementTicket(id) };
+  return { schema: q.schema, ticket: statementTicket(id), id };
 }
 
 export const statementCommands: CommandTable = {
