@@ -74,8 +74,9 @@ def load_script():
         return json.load(f)
 
 
-def connect(server, user=..., password=..., **db_kwargs):
-    """ADBC DBAPI connection in autocommit mode; user/password None means no credentials."""
+def connect(server, user=..., password=..., autocommit=True, **db_kwargs):
+    """ADBC DBAPI connection (autocommit unless autocommit=False, which opens a Flight SQL
+    transaction); user/password None means no credentials."""
     user = server.user if user is ... else user
     password = server.password if password is ... else password
     kwargs = {}
@@ -86,7 +87,7 @@ def connect(server, user=..., password=..., **db_kwargs):
         kwargs["username"] = user
         kwargs["password"] = password
     kwargs.update(db_kwargs)
-    return flightsql.connect(server.uri, db_kwargs=kwargs, autocommit=True)
+    return flightsql.connect(server.uri, db_kwargs=kwargs, autocommit=autocommit)
 
 
 def query_table(conn, sql, params=None):
@@ -231,11 +232,12 @@ PRIVATE_USERS = [
 
 
 class PrivateServer(Server):
-    def __init__(self):
+    def __init__(self, extra_config=None):
+        """extra_config: more config keys (e.g. "tls"); a TLS server gets a grpc+tls:// URI."""
         self.tmpdir = tempfile.mkdtemp(prefix="skein-py-e2e-")
         config = os.path.join(self.tmpdir, "config.json")
         with open(config, "w") as f:
-            json.dump({"users": PRIVATE_USERS}, f)
+            json.dump({"users": PRIVATE_USERS, **(extra_config or {})}, f)
         main = os.path.join(REPO_ROOT, "dist", "src", "cli", "main.js")
         if not os.path.exists(main):
             raise RuntimeError(f"{main} not found: build the server first (npm run build)")
@@ -263,15 +265,15 @@ class PrivateServer(Server):
             if line is None:
                 break
             seen.append(line)
-            m = re.search(r"listening on grpc://127\.0\.0\.1:(\d+)", line)
+            m = re.search(r"listening on (grpc|grpc\+tls)://127\.0\.0\.1:(\d+)", line)
             if m:
-                port = int(m.group(1))
+                scheme, port = m.group(1), int(m.group(2))
                 break
         if port is None:
             self.stop()
             raise RuntimeError("private server did not report its port; stdout: %r stderr: %r"
                                % ("".join(seen), self.stderr_tail()))
-        super().__init__(f"grpc://127.0.0.1:{port}", "alice", "secret", pid=self.proc.pid)
+        super().__init__(f"{scheme}://127.0.0.1:{port}", "alice", "secret", pid=self.proc.pid)
 
     def stderr_tail(self):
         try:
