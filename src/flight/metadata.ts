@@ -104,15 +104,27 @@ function listValue(items: string[]): DuckDBValue {
   return listValueOf(items);
 }
 
-/** Column type names as DuckDB itself spells them (`duckdb_columns().data_type`). */
-async function declaredTypeNames(conn: DuckDBConnection, cat: string, schema: string, table: string): Promise<Map<string, string>> {
+interface DeclaredColumn {
+  /** The type name as DuckDB itself spells it (`duckdb_columns().data_type`). */
+  typeName: string;
+  /** False for NOT NULL (and PRIMARY KEY) columns: JDBC getColumns and ADBC report it. */
+  nullable: boolean;
+}
+
+async function declaredColumns(
+  conn: DuckDBConnection,
+  cat: string,
+  schema: string,
+  table: string,
+): Promise<Map<string, DeclaredColumn>> {
   const r = await conn.runAndReadAll(
-    `SELECT column_name, data_type FROM duckdb_columns()
+    `SELECT column_name, data_type, is_nullable FROM duckdb_columns()
      WHERE database_name = $1 AND schema_name = $2 AND table_name = $3`,
     [cat, schema, table],
     [VARCHAR, VARCHAR, VARCHAR],
   );
-  return new Map(r.getRowsJS() as [string, string][]);
+  const rowsOf = r.getRowsJS() as [string, string, boolean][];
+  return new Map(rowsOf.map(([name, typeName, nullable]) => [name, { typeName, nullable }]));
 }
 
 /** A table's columns as an Arrow schema with the Flight SQL column metadata keys. */
@@ -124,16 +136,17 @@ async function tableSchema(conn: DuckDBConnection, ctx: CallContext, [cat, schem
     throw duckdbError(e);
   }
   try {
-    const names = await declaredTypeNames(conn, cat, schema, table);
+    const declared = await declaredColumns(conn, cat, schema, table);
     const dicts = new DictionaryIds();
     const fields: A.Field[] = [];
     for (let c = 0; c < stmt.columnCount; c++) {
       const t = stmt.columnType(c);
+      const column = declared.get(stmt.columnName(c));
       const md = new Map<string, string>([
         ['ARROW:FLIGHT:SQL:CATALOG_NAME', cat],
         ['ARROW:FLIGHT:SQL:SCHEMA_NAME', schema],
         ['ARROW:FLIGHT:SQL:TABLE_NAME', table],
-        ['ARROW:FLIGHT:SQL:TYPE_NAME', names.get(stmt.columnName(c)) ?? t.toString()],
+        ['ARROW:FLIGHT:SQL:TYPE_NAME', column?.typeName ?? t.toString()],
         ['ARROW:FLIGHT:SQL:IS_AUTO_INCREMENT', '0'],
         ['ARROW:FLIGHT:SQL:IS_CASE_SENSITIVE', /VARCHAR|UUID/.test(t.toString()) ? '1' : '0'],
         ['ARROW:FLIGHT:SQL:IS_READ_ONLY', '0'],
@@ -145,7 +158,8 @@ async function tableSchema(conn: DuckDBConnection, ctx: CallContext, [cat, schem
         md.set('ARROW:FLIGHT:SQL:SCALE', decimal[2]);
       }
       for (const [k, v] of fieldMetadataOf(t) ?? []) md.set(k, v);
-      fields.push(new A.Field(stmt.columnName(c), arrowTypeOf(t, ctx.state.db.timeZone, dicts), true, md));
+      const nullable = column?.nullable ?? true;
+      fields.push(new A.Field(stmt.columnName(c), arrowTypeOf(t, ctx.state.db.timeZone, dicts), nullable, md));
     }
     return new A.Schema(fields);
   } finally {
