@@ -26,6 +26,22 @@ function codeOnly(sql: string): string {
     .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, "''");
 }
 
+/**
+ * Settings DuckDB changes for the connection alone when SET names no scope. For the others (e.g.
+ * default_order, default_collation, preserve_insertion_order) a scope-less SET, or PRAGMA x = y,
+ * changes the setting for the whole server, so users must write SET SESSION.
+ */
+const SESSION_WITHOUT_SCOPE = new Set([
+  'timezone',
+  'calendar',
+  'search_path',
+  'integer_division',
+  'max_expression_depth',
+  'ordered_aggregate_threshold',
+  'errors_as_json',
+  'enable_progress_bar',
+]);
+
 const SET_CLAUSE =
   /(?:^|;)\s*(SET|RESET|PRAGMA(?=\s+"?[A-Za-z_][A-Za-z0-9_.]*"?\s*=))\s+(?:(GLOBAL|SESSION|LOCAL)\s+)?(VARIABLE\s+)?("?)([A-Za-z_][A-Za-z0-9_.]*)\4/gi;
 
@@ -50,6 +66,12 @@ export function checkSandbox(policy: SandboxPolicy | null, stmt: DuckDBPreparedS
     if (!policy.settable.has(name.toLowerCase())) {
       throw new PermissionDeniedError(
         `${verb.toUpperCase()} ${name} is not allowed; settings users may change: ${policy.settableNames.join(', ')}`,
+      );
+    }
+    if (!scope && !SESSION_WITHOUT_SCOPE.has(name.toLowerCase())) {
+      const form = verb.toUpperCase() === 'RESET' ? 'RESET SESSION' : 'SET SESSION';
+      throw new PermissionDeniedError(
+        `${verb.toUpperCase()} ${name} without SESSION would change it for every user of the server; write ${form} ${name}`,
       );
     }
   }

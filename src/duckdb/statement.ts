@@ -123,6 +123,7 @@ export class RunningQuery {
         if (this.exhausted || this.finished) break;
         const r = await this.batchSource.next();
         if (r.done) {
+          this.throwIfStopped();
           this.exhausted = true;
           break;
         }
@@ -143,6 +144,7 @@ export class RunningQuery {
         for (let r = await this.batchSource.next(); !r.done; r = await this.batchSource.next()) {
           this.buffered.push(r.value);
         }
+        this.throwIfStopped();
         this.exhausted = true;
       } catch (e) {
         this.spillError = e;
@@ -151,6 +153,15 @@ export class RunningQuery {
       }
     })();
     return this.spilling;
+  }
+
+  /**
+   * DuckDB ends an interrupted stream as if it were complete: when the server stopped the statement
+   * (its timeout), the rows so far are not the whole result, so report why instead.
+   */
+  private throwIfStopped(): void {
+    const stopped = this.lease.failure?.();
+    if (stopped) throw stopped;
   }
 
   /** Stops DuckDB's work on this query (the running operator checks the interrupt flag). */
@@ -171,7 +182,9 @@ export class RunningQuery {
     if (this.finished) return;
     this.finished = true;
     this.buffered.length = 0;
-    if (this.spilling) this.lease.conn.interrupt();
+    // stop a spill still reading (it releases the connection when it ends); once the spill is done
+    // the connection belongs to the transaction's next statement, which must not be interrupted
+    if (this.spilling && !this.connectionReleased) this.lease.conn.interrupt();
     else this.releaseConnection();
   }
 }

@@ -11,6 +11,7 @@ import { ActionTable } from './action-table';
 import { CallContext } from './context';
 import { EMPTY_SCHEMA_BYTES, schemaToBytes } from './ipc';
 import { codecs, FlightDescriptor, FlightInfo, packAny, sql, typeNameOf, unpackAny } from './proto';
+import { preparedTransaction } from './prepared';
 import { executeToTicket } from './statements';
 
 interface Polled {
@@ -208,7 +209,8 @@ export const pollCommands: Readonly<Record<string, PollHandler>> = {
   CommandPreparedStatementQuery: async (ctx, value, descriptor) => {
     const cmd = sql.CommandPreparedStatementQuery.decode(value);
     const p = ctx.state.prepared.get(cmd.prepared_statement_handle, ctx.principal.user);
-    return ctx.state.polls.start(ctx, descriptor, { sql: p.sql, params: p.params, transactionId: p.transactionId });
+    const transactionId = preparedTransaction(ctx, p);
+    return ctx.state.polls.start(ctx, descriptor, { sql: p.sql, params: p.params, transactionId });
   },
   TicketStatementQuery: async (ctx, value) => {
     const t = sql.TicketStatementQuery.decode(value);

@@ -11,6 +11,7 @@ import { ActionTable } from './action-table';
 import { CommandTable, flightInfo } from './command-table';
 import { CallContext } from './context';
 import { EMPTY_SCHEMA_BYTES, schemaToBytes } from './ipc';
+import { PreparedStatement } from './prepared-registry';
 import { packAny, sql, unpackAny } from './proto';
 import { executeToTicket } from './statements';
 
@@ -55,6 +56,18 @@ function parameterType(t: DuckDBType | null, timeZone: string, dicts: Dictionary
   return arrowTypeOf(t, timeZone, dicts);
 }
 
+/**
+ * The transaction a prepared statement's execution runs in: the one it was prepared in or, once its
+ * client has ended that, the session's current one (see TransactionRegistry.current).
+ */
+export function preparedTransaction(ctx: CallContext, p: PreparedStatement): Buffer | null {
+  if (!p.transactionId) return null;
+  const now = ctx.state.transactions.current(p.transactionId, ctx.principal);
+  if (now === null) return null; // auto-commits, but follows the session if it opens a transaction again
+  p.transactionId = Buffer.from(now);
+  return p.transactionId;
+}
+
 function parameterSchema(params: (DuckDBType | null)[], timeZone: string): A.Schema {
   const dicts = new DictionaryIds();
   return new A.Schema(params.map((t, i) => new A.Field(`parameter_${i + 1}`, parameterType(t, timeZone, dicts), true)));
@@ -93,13 +106,13 @@ export const preparedCommands: CommandTable = {
     async getFlightInfo(ctx, value, descriptor) {
       const cmd = sql.CommandPreparedStatementQuery.decode(value);
       const p = ctx.state.prepared.get(cmd.prepared_statement_handle, ctx.principal.user);
-      const { schema, ticket } = await executeToTicket(ctx, p.sql, p.params, p.transactionId);
+      const { schema, ticket } = await executeToTicket(ctx, p.sql, p.params, preparedTransaction(ctx, p));
       return flightInfo(schema, descriptor, ticket);
     },
     async getSchema(ctx, value) {
       const cmd = sql.CommandPreparedStatementQuery.decode(value);
       const p = ctx.state.prepared.get(cmd.prepared_statement_handle, ctx.principal.user);
-      const d = await describeQuery(await leaseFor(ctx, p.transactionId), p.sql);
+      const d = await describeQuery(await leaseFor(ctx, preparedTransaction(ctx, p)), p.sql);
       if (d.columns) return d.columns.schema;
       throw new InvalidArgumentError('the result schema depends on the bound parameters; execute it to learn it');
     },
@@ -122,7 +135,10 @@ export const preparedCommands: CommandTable = {
       const p = ctx.state.prepared.get(cmd.prepared_statement_handle, ctx.principal.user);
       const arrow = await input.readArrow();
       const batches = arrow ? nonEmpty(arrow.schema, arrow.batches) : p.params;
-      const changed = await runUpdate(await leaseFor(ctx, p.transactionId), p.sql, { params: batches, signal: ctx.signal });
+      const changed = await runUpdate(await leaseFor(ctx, preparedTransaction(ctx, p)), p.sql, {
+        params: batches,
+        signal: ctx.signal,
+      });
       return sql.DoPutUpdateResult.encode({ record_count: changed });
     },
   },

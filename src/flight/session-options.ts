@@ -3,10 +3,11 @@
 // DuckDB settings the configuration lets users change; each new value is tried on a scratch
 // connection first, so a bad one is refused (INVALID_VALUE) instead of breaking later statements.
 import { duckdbError } from '../duckdb/errors';
+import { quoteIdent } from '../duckdb/sql';
 import { ActionTable } from './action-table';
 import { CallContext } from './context';
 import { codecs, SessionOptionValue } from './proto';
-import { applySession, CATALOG, OptionValue, SCHEMA, Session, sessionSetup } from './sessions';
+import { applySession, CATALOG, OptionValue, SCHEMA, Session, sessionSetup, settingLiteral } from './sessions';
 
 const INVALID_NAME = 1;
 const INVALID_VALUE = 2;
@@ -69,6 +70,25 @@ async function currentNamespace(ctx: CallContext, session: Session | undefined):
   }
 }
 
+/** SQL that brings a connection already set up for the session up to date with `changed` options. */
+async function changeStatements(ctx: CallContext, session: Session, changed: Set<string>): Promise<string[]> {
+  const out: string[] = [];
+  if (changed.has(CATALOG) || changed.has(SCHEMA)) {
+    const [catalog, schema] = await currentNamespace(ctx, session);
+    out.push(`USE ${quoteIdent(catalog)}.${quoteIdent(schema)}`);
+  }
+  for (const name of changed) {
+    if (name === CATALOG || name === SCHEMA) continue;
+    const value = session.options.get(name);
+    out.push(
+      value === undefined
+        ? `RESET SESSION ${quoteIdent(name)}`
+        : `SET SESSION ${quoteIdent(name)} = ${settingLiteral(value)}`,
+    );
+  }
+  return out;
+}
+
 export const sessionActions: ActionTable = {
   SetSessionOptions: {
     description: 'Set session options: catalog, schema, and the DuckDB settings users may change',
@@ -76,6 +96,7 @@ export const sessionActions: ActionTable = {
       const req = codecs.SetSessionOptionsRequest.decode(body);
       const session = ctx.state.sessions.get(ctx.principal);
       const errors: Record<string, { value: number }> = {};
+      const changed = new Set<string>();
       for (const [name, raw] of Object.entries(req.session_options ?? {})) {
         const value = fromProto(raw);
         const key = name === CATALOG || name === SCHEMA ? name : settingName(ctx, name);
@@ -84,7 +105,7 @@ export const sessionActions: ActionTable = {
           continue;
         }
         if (value === undefined) {
-          session.options.delete(key);
+          if (session.options.delete(key)) changed.add(key);
           continue;
         }
         if ((key === CATALOG || key === SCHEMA) && typeof value !== 'string') {
@@ -94,8 +115,18 @@ export const sessionActions: ActionTable = {
         const next = new Map(session.options);
         next.set(key, value);
         const problem = await tryOptions(ctx, next);
-        if (problem === null) session.options.set(key, value);
-        else errors[name] = { value: INVALID_VALUE };
+        if (problem === null) {
+          session.options.set(key, value);
+          changed.add(key);
+        } else errors[name] = { value: INVALID_VALUE };
+      }
+      if (changed.size > 0) {
+        const tz = session.options.get('TimeZone');
+        await ctx.state.transactions.reconfigure(
+          ctx.principal,
+          () => changeStatements(ctx, session, changed),
+          typeof tz === 'string' ? tz : ctx.state.db.timeZone,
+        );
       }
       return [codecs.SetSessionOptionsResult.encode({ errors })];
     },

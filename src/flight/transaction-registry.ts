@@ -7,7 +7,7 @@ import { DuckDBConnection } from '@duckdb/node-api';
 import { Database } from '../duckdb/database';
 import { duckdbError } from '../duckdb/errors';
 import { Lease } from '../duckdb/lease';
-import { CancelledError, NotFoundError } from '../errors';
+import { CancelledError, FailedPreconditionError, NotFoundError } from '../errors';
 import { log } from '../log';
 import { Principal } from './auth';
 import { applySession } from './sessions';
@@ -22,7 +22,7 @@ interface Transaction {
   readonly owner: string;
   readonly session: string;
   readonly conn: DuckDBConnection;
-  readonly timeZone: string;
+  timeZone: string;
   locked: boolean;
   readonly waiters: Waiter[];
   /** What the current holder does when someone waits (spill its result), if anything. */
@@ -30,11 +30,16 @@ interface Transaction {
   lastUsed: number;
 }
 
+/** How many transactions ended by their client are remembered (see `current`). */
+const ENDED_REMEMBERED = 10_000;
+
 const UNKNOWN =
   'unknown transaction: it was committed or rolled back, rolled back after being idle, or its session was closed';
 
 export class TransactionRegistry {
   private readonly map = new Map<string, Transaction>();
+  /** Transactions their client ended (EndTransaction), oldest first: id → session. */
+  private readonly ended = new Map<string, string>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -113,13 +118,81 @@ export class TransactionRegistry {
       throw new NotFoundError(UNKNOWN);
     }
     this.map.delete(t.id);
+    this.remember(t);
     try {
+      if (commit) await this.refuseAborted(t);
       await t.conn.run(commit ? 'COMMIT' : 'ROLLBACK');
       log.debug({ id: t.id, commit }, 'transaction ended');
     } catch (e) {
       throw duckdbError(e);
     } finally {
       this.dispose(t);
+    }
+  }
+
+  /**
+   * DuckDB answers COMMIT of a transaction an error has aborted by rolling back and reporting
+   * success; a client must not believe that committed, so roll back and say so.
+   */
+  private async refuseAborted(t: Transaction): Promise<void> {
+    const problem = await t.conn.run('SELECT 1').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    if (problem === null) return;
+    await t.conn.run('ROLLBACK').catch(() => undefined);
+    throw new FailedPreconditionError(
+      'cannot commit: an earlier statement failed and aborted this transaction; it has been rolled back',
+      { cause: problem },
+    );
+  }
+
+  private remember(t: Transaction): void {
+    this.ended.set(t.id, t.session);
+    if (this.ended.size > ENDED_REMEMBERED) this.ended.delete(this.ended.keys().next().value as string);
+  }
+
+  /**
+   * The transaction a statement prepared in transaction `id` runs in now. The ADBC drivers keep a
+   * prepared statement across commit and rollback, and begin the connection's next transaction at
+   * once: so a statement whose transaction its client ended follows the session into the one
+   * transaction it has open now, or auto-commits if it has none. Otherwise `id` itself (an open
+   * transaction, or one that ends in NOT_FOUND when leased).
+   */
+  current(id: Uint8Array, p: Principal): Uint8Array | null {
+    const key = Buffer.from(id).toString('utf8');
+    if (this.map.has(key) || this.ended.get(key) !== p.session) return id;
+    const open = [...this.map.values()].filter((t) => t.session === p.session && t.owner === p.user);
+    if (open.length === 0) return null;
+    return open.length === 1 ? Buffer.from(open[0].id, 'utf8') : id;
+  }
+
+  /**
+   * Puts a session's open transactions into its changed state (SetSessionOptions): a client that
+   * switches schema or time zone mid-transaction expects its next statement there. `setup` is asked
+   * for only when the session has a transaction open.
+   */
+  async reconfigure(p: Principal, setup: () => Promise<string[]>, timeZone: string): Promise<void> {
+    const mine = [...this.map.values()].filter((t) => t.session === p.session && t.owner === p.user);
+    if (mine.length === 0) return;
+    const statements = await setup();
+    for (const t of mine) {
+      let lease: Lease;
+      try {
+        lease = await this.lease(Buffer.from(t.id, 'utf8'), p);
+      } catch {
+        continue; // ended meanwhile
+      }
+      try {
+        t.timeZone = timeZone;
+        await applySession(lease.conn, statements);
+      } catch (e) {
+        // only an aborted transaction refuses a SET or USE: it can only be rolled back, and the
+        // session's next transaction starts from the new options anyway
+        log.debug({ id: t.id, err: duckdbError(e).message }, 'session options not applied to an aborted transaction');
+      } finally {
+        lease.release();
+      }
     }
   }
 
