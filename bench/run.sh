@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Skein benchmarks. Usage: bash bench/run.sh doget|latency|all   (npm run bench -- <name>)
+# Skein benchmarks. Usage: bash bench/run.sh doget|latency|ingest|all   (npm run bench -- <name>)
 #
 # Builds nothing: run `npm run build` first. Starts the servers it needs (Skein, the raw grpc-js
 # ceiling, the pyarrow.flight peer), runs the clients, prints figures and ratios, and stops every
@@ -9,6 +9,7 @@
 #   BENCH_ROUNDS   timed rounds per measurement, best counts (default 3; one warm-up before)
 #   BENCH_ROWS     rows of the doget table (default 10000000)
 #   BENCH_N        latency: timed queries per round (default 2000); BENCH_WARMUP (default 200)
+#   BENCH_INGEST_ROWS  rows of the ingest table (default 5000000)
 #   BENCH_PYTHON   Python with pyarrow, duckdb, adbc-driver-flightsql (default .venv-test/bin/python)
 #   BENCH_STRICT=1 exit 1 when a target is missed
 set -euo pipefail
@@ -29,9 +30,9 @@ BENCH_PASSWORD="bench-password"
 
 NAME="${1:-}"
 case "$NAME" in
-  doget | latency | all) ;;
+  doget | latency | ingest | all) ;;
   *)
-    echo "usage: npm run bench -- doget|latency|all   (or: bash bench/run.sh doget|latency|all)" >&2
+    echo "usage: npm run bench -- doget|latency|ingest|all   (or: bash bench/run.sh doget|latency|ingest|all)" >&2
     exit 2
     ;;
 esac
@@ -187,15 +188,28 @@ run_latency() {
   "$PY" "$BENCH/report.py" latency "$RESULTS" || STATUS=1
 }
 
+run_ingest() {
+  local rows="${BENCH_INGEST_ROWS:-5000000}"
+  echo "== ingest: $rows rows through ADBC adbc_ingest vs DuckDB reading the Arrow table in-process ==" >&2
+  rm -f "$RESULTS"/ingest-*.json
+  start_skein
+  (cd "$BENCH" && "$PY" ingest_clients.py --skein-uri "$SERVER_URI" --user "$BENCH_USER" --password "$BENCH_PASSWORD" \
+    --rows "$rows" --rounds "$ROUNDS" --out "$RESULTS/ingest-python.json" >/dev/null)
+  stop_all
+}
+
 # STATUS becomes 1 only when BENCH_STRICT=1 and a target is missed; any other failure aborts (set -e).
 STATUS=0
 case "$NAME" in
   doget) run_doget ;;
   latency) run_latency ;;
+  ingest) run_ingest ;;
   all)
     run_doget
     echo
     run_latency
+    echo
+    run_ingest
     ;;
 esac
 exit "$STATUS"

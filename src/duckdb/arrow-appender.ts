@@ -4,9 +4,23 @@
 import * as A from 'apache-arrow';
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBAppender, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
-import { writerFor } from './chunk-writer-factory';
+import { FailedPreconditionError, InternalError, InvalidArgumentError, SkeinError } from '../errors';
+import { writerForField } from './chunk-writer-factory';
 import { ColumnWriter, malformed } from './chunk-writers';
-import { duckdbError } from './errors';
+import { duckdbError, messageOf } from './errors';
+
+/**
+ * The appender reports failures without DuckDB's "<Kind> Error:" prefix; these are about the data
+ * (a constraint, a value that does not convert), not faults of the server.
+ */
+export function appenderError(e: unknown): SkeinError {
+  const err = duckdbError(e);
+  if (!(err instanceof InternalError)) return err;
+  const m = messageOf(e);
+  if (/constraint/i.test(m)) return new FailedPreconditionError(m, { cause: e });
+  if (/type mismatch|convert|conversion|out of range|overflow/i.test(m)) return new InvalidArgumentError(m, { cause: e });
+  return err;
+}
 
 export class ArrowAppender {
   private readonly chunk: DuckDBDataChunk;
@@ -15,6 +29,8 @@ export class ArrowAppender {
   private filled = 0;
   /** Rows appended so far (including those still in the current chunk). */
   rows = 0;
+  /** Milliseconds spent inside DuckDB's appender (the rest of an ingest is decoding and copying). */
+  duckdbMs = 0;
 
   /**
    * `columns[i]` is the Arrow column that feeds table column i, `types[i]` the DuckDB type it is
@@ -26,7 +42,7 @@ export class ArrowAppender {
     private readonly columns: readonly number[],
     types: readonly DuckDBType[],
   ) {
-    this.writers = columns.map((c) => writerFor(fields[c].type));
+    this.writers = columns.map((c) => writerForField(fields[c]));
     this.chunk = DuckDBDataChunk.create(types);
     this.begin();
   }
@@ -57,10 +73,13 @@ export class ArrowAppender {
   private flush(): void {
     for (const w of this.writers) w.finish();
     this.chunk.rowCount = this.filled;
+    const t0 = performance.now();
     try {
       this.appender.appendDataChunk(this.chunk);
     } catch (e) {
-      throw duckdbError(e);
+      throw appenderError(e);
+    } finally {
+      this.duckdbMs += performance.now() - t0;
     }
     this.chunk.reset();
     this.filled = 0;

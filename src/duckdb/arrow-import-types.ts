@@ -2,6 +2,7 @@
 // DuckDB's own Arrow scan makes, so an ingested table has the types `CREATE TABLE t AS SELECT * FROM
 // arrow_table` would give it. Dictionaries become their value type (as DuckDB reads them), not ENUMs:
 // a stream may change its dictionary between batches, and an ENUM column would then refuse values.
+// The canonical arrow.uuid and arrow.json extensions become UUID and JSON, as in DuckDB's scan.
 import * as A from 'apache-arrow';
 import {
   ARRAY,
@@ -13,6 +14,7 @@ import {
   DATE,
   DuckDBType,
   DuckDBTypeId,
+  DuckDBVarCharType,
   FLOAT,
   INTEGER,
   INTERVAL,
@@ -32,6 +34,7 @@ import {
   UINTEGER,
   USMALLINT,
   UTINYINT,
+  UUID,
   VARCHAR,
   DuckDBArrayType,
   DuckDBDecimalType,
@@ -44,6 +47,30 @@ import { quoteIdent } from './sql';
 
 /** DuckDB DECIMAL holds at most 38 digits. */
 export const MAX_DECIMAL_DIGITS = 38;
+
+/** DuckDB's JSON type: VARCHAR under the alias its json extension gives it. */
+const JSON_TYPE = DuckDBVarCharType.create('JSON');
+
+/** Arrow canonical extension types DuckDB's Arrow scan reads as its own types. */
+export type Extension = 'uuid' | 'json' | null;
+
+export function extensionOf(f: A.Field): Extension {
+  const name = f.metadata?.get('ARROW:extension:name');
+  const t = f.type;
+  if (name === 'arrow.uuid' && t.typeId === A.Type.FixedSizeBinary && (t as A.FixedSizeBinary).byteWidth === 16) {
+    return 'uuid';
+  }
+  if (name === 'arrow.json' && (t.typeId === A.Type.Utf8 || t.typeId === A.Type.LargeUtf8)) return 'json';
+  return null;
+}
+
+/** The DuckDB column type for an Arrow field (its type, or the extension type it carries). */
+export function duckdbTypeOfField(f: A.Field, where: string): DuckDBType {
+  const ext = extensionOf(f);
+  if (ext === 'uuid') return UUID;
+  if (ext === 'json') return JSON_TYPE;
+  return duckdbTypeOfArrow(f.type, where);
+}
 
 function unsupported(where: string, t: A.DataType, why = 'is not supported for ingest'): InvalidArgumentError {
   return new InvalidArgumentError(`column ${where}: Arrow type ${String(t)} ${why}`);
@@ -85,8 +112,9 @@ export function isGatherable(t: A.DataType): boolean {
     case A.Type.Binary:
     case A.Type.LargeBinary:
     case A.Type.Int:
+      return true;
     case A.Type.Float:
-      return !(t.typeId === A.Type.Float && (t as A.Float).precision === A.Precision.HALF);
+      return (t as A.Float).precision !== A.Precision.HALF;
     case A.Type.Date:
       return (t as A.Date_).unit === A.DateUnit.DAY;
     case A.Type.Timestamp:
@@ -118,10 +146,12 @@ export function duckdbTypeOfArrow(t: A.DataType, where: string): DuckDBType {
     }
     case A.Type.Utf8:
     case A.Type.LargeUtf8:
+    case A.Type.Utf8View:
       return VARCHAR;
     case A.Type.Binary:
     case A.Type.LargeBinary:
     case A.Type.FixedSizeBinary:
+    case A.Type.BinaryView:
       return BLOB;
     case A.Type.Date:
       return DATE;
@@ -134,11 +164,11 @@ export function duckdbTypeOfArrow(t: A.DataType, where: string): DuckDBType {
       return INTERVAL;
     case A.Type.List:
     case A.Type.LargeList:
-      return LIST(duckdbTypeOfArrow((t.children[0] as A.Field).type, `${where}[]`));
+      return LIST(duckdbTypeOfField(t.children[0] as A.Field, `${where}[]`));
     case A.Type.FixedSizeList: {
       const l = t as A.FixedSizeList;
       if (l.listSize < 1) throw unsupported(where, t, 'has no elements, which DuckDB ARRAY cannot hold');
-      return ARRAY(duckdbTypeOfArrow(l.children[0].type, `${where}[]`), l.listSize);
+      return ARRAY(duckdbTypeOfField(l.children[0], `${where}[]`), l.listSize);
     }
     case A.Type.Struct: {
       const fields = (t as A.Struct).children;
@@ -146,13 +176,13 @@ export function duckdbTypeOfArrow(t: A.DataType, where: string): DuckDBType {
       const entries: Record<string, DuckDBType> = {};
       for (const f of fields) {
         if (f.name in entries) throw unsupported(where, t, `has two fields named ${quoteIdent(f.name)}`);
-        entries[f.name] = duckdbTypeOfArrow(f.type, `${where}.${f.name}`);
+        entries[f.name] = duckdbTypeOfField(f, `${where}.${f.name}`);
       }
       return STRUCT(entries);
     }
     case A.Type.Map: {
       const [key, value] = (t as A.Map_).children[0].type.children as A.Field[];
-      return MAP(duckdbTypeOfArrow(key.type, `${where}.key`), duckdbTypeOfArrow(value.type, `${where}.value`));
+      return MAP(duckdbTypeOfField(key, `${where}.key`), duckdbTypeOfField(value, `${where}.value`));
     }
     case A.Type.Dictionary: {
       const values = (t as A.Dictionary).dictionary;
@@ -166,6 +196,7 @@ export function duckdbTypeOfArrow(t: A.DataType, where: string): DuckDBType {
 
 /** The column type as DuckDB SQL; struct field names are quoted with the one quoting helper. */
 export function typeSql(t: DuckDBType): string {
+  if (t.alias) return t.alias; // only JSON_TYPE has one
   switch (t.typeId) {
     case DuckDBTypeId.LIST:
       return `${typeSql((t as DuckDBListType).valueType)}[]`;

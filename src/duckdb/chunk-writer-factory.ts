@@ -4,7 +4,7 @@
 // floats, narrower DECIMAL storage.
 import * as A from 'apache-arrow';
 import { InvalidArgumentError } from '../errors';
-import { MAX_DECIMAL_DIGITS } from './arrow-import-types';
+import { extensionOf, MAX_DECIMAL_DIGITS } from './arrow-import-types';
 import {
   BoolWriter,
   ColumnWriter,
@@ -17,6 +17,7 @@ import {
   StringWriter,
 } from './chunk-writers';
 import { DictionaryWriter, FixedListWriter, ListWriter, MapWriter, StructWriter } from './nested-chunk-writers';
+import { ViewWriter } from './view-writer';
 
 const MS_PER_DAY = 86_400_000;
 const INTERVAL_BYTES = 16; // DuckDB interval_t: int32 months, int32 days, int64 micros
@@ -103,6 +104,21 @@ const interval: (unit: A.IntervalUnit) => Convert = (unit) => (data, start, coun
   }
 };
 
+/** DuckDB keeps a UUID as a 128-bit integer: its 16 bytes read big-endian, top bit flipped. */
+const uuid: Convert = (data, start, count, out) => {
+  const s = src<Uint8Array>(data, 16, start + count);
+  const o = new Uint8Array(out, 0, count * 16);
+  for (let k = 0; k < count; k++) {
+    const from = (start + k) * 16;
+    const to = k * 16;
+    for (let j = 0; j < 8; j++) {
+      o[to + j] = s[from + 15 - j]; // lower 64 bits
+      o[to + 8 + j] = s[from + 7 - j]; // upper 64 bits
+    }
+    o[to + 15] ^= 0x80;
+  }
+};
+
 const float16: Convert = (data, start, count, out) => {
   const s = src<Uint16Array>(data, 1, start + count);
   const o = new Float32Array(out, 0, count);
@@ -150,6 +166,12 @@ function gatherWriter(t: A.DataType): GatherWriter {
   return w;
 }
 
+/** The writer for an Arrow field: its extension type's if DuckDB has one, else its storage type's. */
+export function writerForField(f: A.Field): ColumnWriter {
+  if (extensionOf(f) === 'uuid') return new ConvertWriter(16, uuid);
+  return writerFor(f.type);
+}
+
 export function writerFor(t: A.DataType): ColumnWriter {
   switch (t.typeId) {
     case A.Type.Null:
@@ -173,6 +195,10 @@ export function writerFor(t: A.DataType): ColumnWriter {
       return new StringWriter(false);
     case A.Type.FixedSizeBinary:
       return new StringWriter(false, (t as A.FixedSizeBinary).byteWidth);
+    case A.Type.Utf8View:
+      return new ViewWriter(true);
+    case A.Type.BinaryView:
+      return new ViewWriter(false);
     case A.Type.Date:
       return (t as A.Date_).unit === A.DateUnit.DAY ? new RawWriter(4) : new ConvertWriter(4, date64);
     case A.Type.Time: {
@@ -191,15 +217,15 @@ export function writerFor(t: A.DataType): ColumnWriter {
       return new ConvertWriter(INTERVAL_BYTES, interval((t as A.Interval).unit));
     case A.Type.List:
     case A.Type.LargeList:
-      return new ListWriter(writerFor((t.children[0] as A.Field).type));
+      return new ListWriter(writerForField(t.children[0] as A.Field));
     case A.Type.Map:
-      return new MapWriter(writerFor((t as A.Map_).children[0].type));
+      return new MapWriter(writerForField((t as A.Map_).children[0]));
     case A.Type.FixedSizeList: {
       const l = t as A.FixedSizeList;
-      return new FixedListWriter(writerFor(l.children[0].type), l.listSize);
+      return new FixedListWriter(writerForField(l.children[0]), l.listSize);
     }
     case A.Type.Struct:
-      return new StructWriter((t as A.Struct).children.map((f) => writerFor(f.type)));
+      return new StructWriter((t as A.Struct).children.map(writerForField));
     case A.Type.Dictionary:
       return new DictionaryWriter(gatherWriter((t as A.Dictionary).dictionary));
     default:

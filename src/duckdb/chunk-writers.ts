@@ -154,8 +154,8 @@ const STRING_T = 16;
 const INLINE = 12;
 const validUtf8 = new WeakSet<A.Data>();
 
-/** Offsets of a string/binary array as numbers (64-bit offsets for the Large types). */
-function offsetAt(offsets: Int32Array | BigInt64Array, i: number): number {
+/** Offset `i` as a number (the Large types have 64-bit offsets). */
+export function offsetAt(offsets: Int32Array | BigInt64Array, i: number): number {
   return typeof offsets[i] === 'bigint' ? Number(offsets[i]) : (offsets[i] as number);
 }
 

@@ -4,13 +4,9 @@ import * as A from 'apache-arrow';
 import duckdb from '@duckdb/node-bindings';
 import { InvalidArgumentError } from '../errors';
 import { hasNulls, validAt } from './chunk-mask';
-import { BaseWriter, ColumnWriter, copyInto, GatherWriter, malformed, Scratch } from './chunk-writers';
+import { BaseWriter, ColumnWriter, copyInto, GatherWriter, malformed, offsetAt, Scratch } from './chunk-writers';
 
 const LIST_ENTRY = 16; // DuckDB list_entry_t: uint64 offset, uint64 length
-
-function offsetAt(offsets: Int32Array | BigInt64Array, i: number): number {
-  return typeof offsets[i] === 'bigint' ? Number(offsets[i]) : (offsets[i] as number);
-}
 
 /** LIST from Arrow list / large list; the child rows of a chunk follow each other in the child vector. */
 export class ListWriter extends BaseWriter {

@@ -4,6 +4,7 @@ import * as A from 'apache-arrow';
 import { CallContext, BatchSource } from './context';
 import { DecodedFlightData } from './ipc';
 import { FlightDescriptor, FlightInfo, packAny, sql } from './proto';
+import { ArrowStream } from './put-stream';
 import { schemaToBytes } from './ipc';
 
 /** The DoPut stream after its first message (which carried the descriptor). */
@@ -11,6 +12,8 @@ export interface PutInput {
   first: DecodedFlightData;
   /** Reads every remaining message until the client half-closes and decodes the Arrow stream. */
   readArrow(): Promise<{ schema: A.Schema; batches: A.RecordBatch[] } | null>;
+  /** The Arrow stream decoded as it arrives, nothing buffered (bulk ingest); null without a schema. */
+  readArrowStream(): Promise<ArrowStream | null>;
 }
 
 export interface CommandHandler {

@@ -2,6 +2,7 @@
 // types to their handlers. Anything absent answers UNIMPLEMENTED.
 import { ActionTable } from './action-table';
 import { CommandTable } from './command-table';
+import { ingestCommands } from './ingest';
 import { metadataCommands } from './metadata';
 import { cancelActions, pollCommands } from './poll';
 import { preparedActions, preparedCommands } from './prepared';
@@ -15,6 +16,7 @@ export const COMMANDS: CommandTable = {
   ...preparedCommands,
   ...sqlInfoCommands,
   ...metadataCommands,
+  ...ingestCommands,
 };
 
 export const ACTIONS: ActionTable = {

@@ -7,6 +7,7 @@ import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
 import protobuf from 'protobufjs';
 import { InvalidArgumentError } from '../errors';
 import { EncodedBatch } from '../duckdb/direct-batches';
+import { verifyBatchData, verifyIpcMessage } from './ipc-verify';
 
 const CONTINUATION = 0xffffffff;
 
@@ -279,13 +280,17 @@ export function readBatches(messages: { header: Uint8Array; body: Uint8Array | n
   schema: A.Schema;
   batches: A.RecordBatch[];
 } {
+  for (const m of messages) verifyIpcMessage(m.header, m.body);
+  let schema: A.Schema;
+  let batches: A.RecordBatch[];
   try {
     const reader = A.RecordBatchReader.from(ipcStreamOf(messages));
     reader.open();
-    const schema = reader.schema; // read before iterating: the reader forgets it when done
-    const batches = [...reader];
-    return { schema, batches };
+    schema = reader.schema; // read before iterating: the reader forgets it when done
+    batches = [...reader];
   } catch (e) {
     throw new InvalidArgumentError(`malformed Arrow IPC data: ${(e as Error).message}`);
   }
+  for (const b of batches) verifyBatchData(b);
+  return { schema, batches };
 }

@@ -126,6 +126,15 @@ export interface CommandStatementQuery {
   query: string;
   transaction_id?: Buffer;
 }
+export interface CommandStatementIngest {
+  table_definition_options: { if_not_exist: number; if_exists: number } | null;
+  table: string;
+  schema?: string;
+  catalog?: string;
+  temporary: boolean;
+  transaction_id?: Buffer;
+  options: Record<string, string>;
+}
 export interface CommandPreparedStatementQuery {
   prepared_statement_handle: Buffer;
 }
@@ -185,6 +194,7 @@ export const sql = {
     S + 'ActionClosePreparedStatementRequest',
   ),
   DoPutUpdateResult: codec<{ record_count: number | string }>(S + 'DoPutUpdateResult'),
+  CommandStatementIngest: codec<CommandStatementIngest>(S + 'CommandStatementIngest'),
   ActionCancelQueryRequest: codec<{ info: Buffer }>(S + 'ActionCancelQueryRequest'),
   ActionCancelQueryResult: codec<{ result: number }>(S + 'ActionCancelQueryResult'),
   ActionBeginTransactionRequest: codec<Record<string, never>>(S + 'ActionBeginTransactionRequest'),
@@ -228,6 +238,13 @@ export function unpackAny(bytes: Uint8Array): { typeUrl: string; value: Buffer }
     throw new InvalidArgumentError(`malformed command: not a protobuf Any (${(e as Error).message})`);
   }
   if (typeUrl === '') throw new InvalidArgumentError('malformed command: Any without type_url');
+  // an Any's type URL always has a '/': without one this is most likely a command sent unpacked
+  if (!typeUrl.includes('/')) {
+    throw new InvalidArgumentError(
+      `malformed command: not a protobuf Any (type_url ${JSON.stringify(typeUrl.slice(0, 80))} has no '/'); ` +
+        'pack Flight SQL commands into google.protobuf.Any',
+    );
+  }
   return { typeUrl, value };
 }
 

@@ -4,6 +4,7 @@
 import * as A from 'apache-arrow';
 import { CancelledError, InvalidArgumentError, SkeinError } from '../errors';
 import { decodeFlightData, DecodedFlightData } from './ipc';
+import { verifyBatchData, verifyIpcMessage } from './ipc-verify';
 
 export interface ArrowStream {
   schema: A.Schema;
@@ -33,6 +34,7 @@ async function* ipcBytes(first: DecodedFlightData, rest: AsyncIterator<Buffer>):
   let m: DecodedFlightData | null = first;
   for (;;) {
     if (m?.header) {
+      verifyIpcMessage(m.header, m.body);
       yield prefix(m.header);
       if (m.body && m.body.length > 0) yield m.body;
     }
@@ -74,6 +76,7 @@ export async function openArrowStream(first: DecodedFlightData, rest: AsyncItera
           throw asInputError(e);
         }
         if (r.done) return;
+        verifyBatchData(r.value);
         yield r.value;
       }
     })(),

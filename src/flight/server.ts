@@ -5,7 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { RecordBatch } from 'apache-arrow';
-import { SkeinError, UnimplementedError, InvalidArgumentError, UnauthenticatedError } from '../errors';
+import {
+  SkeinError,
+  UnimplementedError,
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  UnauthenticatedError,
+} from '../errors';
 import { log } from '../log';
 import { ACTIONS, COMMANDS, POLLS } from './commands';
 import { CommandHandler, PutInput } from './command-table';
@@ -21,6 +27,8 @@ import {
   schemaToBytes,
 } from './ipc';
 import { codecs, FlightDescriptor, typeNameOf, unpackAny } from './proto';
+import { openArrowStream } from './put-stream';
+import { decodedRequest, lenientRequests } from './malformed-request';
 import { FLIGHT_SERVICE } from './service';
 import { serverCredentials } from './tls';
 
@@ -67,7 +75,7 @@ export class FlightSqlServer {
       'grpc.max_receive_message_length': state.config.maxReceiveBytes,
       'grpc.max_send_message_length': -1,
     });
-    this.server.addService(FLIGHT_SERVICE, this.handlers());
+    this.server.addService(lenientRequests(FLIGHT_SERVICE), this.handlers());
   }
 
   async listen(host: string, port: number): Promise<number> {
@@ -131,7 +139,7 @@ export class FlightSqlServer {
           const c = this.context(call);
           done = c.done;
           log.debug({ method }, 'call');
-          return fn(c.ctx, call.request);
+          return fn(c.ctx, decodedRequest(call.request));
         })
         .then(
           (res) => {
@@ -194,7 +202,7 @@ export class FlightSqlServer {
         const [first] = (await Promise.race([once(call, 'data'), once(call, 'end').then(() => [null])])) as [
           { payload: Buffer } | null,
         ];
-        if (!first || first.payload.length === 0) {
+        if (!first || decodedRequest(first).payload.length === 0) {
           throw new UnauthenticatedError('missing credentials: send HTTP Basic in the authorization header');
         }
         const basic = codecs.BasicAuth.decode(first.payload);
@@ -219,7 +227,7 @@ export class FlightSqlServer {
     try {
       const c = this.context(call);
       done = c.done;
-      const { typeUrl, value } = unpackAny(call.request.ticket);
+      const { typeUrl, value } = unpackAny(decodedRequest(call.request).ticket);
       source = await handlerFor(typeNameOf(typeUrl), 'doGet').doGet!(c.ctx, value);
       const src = source;
       c.ctx.signal.addEventListener('abort', () => src.interrupt(), { once: true });
@@ -287,11 +295,14 @@ export class FlightSqlServer {
             log.debug({ bytes: r.value.length }, 'DoPut message');
             const m = decodeFlightData(r.value);
             bytes += r.value.length;
-            if (bytes > limit) throw new InvalidArgumentError(`DoPut data exceeds ${limit} bytes`);
+            if (bytes > limit) {
+              throw new ResourceExhaustedError(`DoPut data exceeds ${limit} bytes (maxReceiveBytes); send fewer rows per call`);
+            }
             if (m.header) messages.push({ header: m.header, body: m.body });
           }
           return messages.length === 0 ? null : readBatches(messages);
         },
+        readArrowStream: () => openArrowStream(first, it),
       };
       const appMetadata = await handler.doPut!(c.ctx, value, input);
       log.debug({ command: name }, 'DoPut done');
@@ -311,9 +322,10 @@ export class FlightSqlServer {
     try {
       const c = this.context(call);
       done = c.done;
-      const handler = ACTIONS[call.request.type];
-      if (!handler) throw new UnimplementedError(`action ${call.request.type} is not supported`);
-      for (const body of await handler.run(c.ctx, call.request.body)) call.write({ body });
+      const request = decodedRequest(call.request);
+      const handler = ACTIONS[request.type];
+      if (!handler) throw new UnimplementedError(`action ${request.type} is not supported`);
+      for (const body of await handler.run(c.ctx, request.body)) call.write({ body });
       call.end();
     } catch (err) {
       if (!call.cancelled) call.emit('error', toStatus(err, 'DoAction'));

@@ -39,8 +39,8 @@ export const SQL_INFO_STATIC: ReadonlyArray<[number, SqlInfoValue]> = [
   [5, b(false)], // Substrait
   [8, { kind: 'bitmask', value: 1 }], // transactions (SqlSupportedTransaction.TRANSACTION), no savepoints
   [9, b(true)], // CancelFlightInfo (and PollFlightInfo for long queries)
-  [10, b(false)], // bulk ingestion
-  [11, b(false)],
+  [10, b(true)], // bulk ingestion (CommandStatementIngest)
+  [11, b(false)], // ingest inside a transaction: not yet
   [100, { kind: 'bitmask', value: 0 }], // statement timeout ms (0 = none)
   [101, { kind: 'bitmask', value: 0 }],
   [500, b(false)], // DDL catalog
