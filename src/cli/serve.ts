@@ -69,7 +69,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     results: new ResultRegistry(config.resultTtlSeconds * 1000),
     prepared: new PreparedStatements(3600 * 1000),
     sessions: new Sessions(config.sessionIdleSeconds * 1000),
-    transactions: new TransactionRegistry(db, config.transactionIdleSeconds * 1000),
+    transactions: new TransactionRegistry(db, config.transactionIdleSeconds * 1000, config.sessionIdleSeconds * 1000),
     limits: new UserLimits(config.maxStatementsPerUser),
     polls: new PollRegistry(config.resultTtlSeconds * 1000),
     version: SKEIN_VERSION,

@@ -20,6 +20,11 @@ export interface Lease {
   failure?(): Error | null;
   /** Registers what to do when another statement of the same transaction waits for this one. */
   onContention?(fn: () => void): void;
+  /**
+   * On a transaction's connection: rolls the whole transaction back and marks it failed, for a
+   * statement that cannot undo just its own part (DuckDB has no savepoints).
+   */
+  abortTransaction?(): Promise<void>;
 }
 
 /** A lease on a connection nobody else uses; releasing it closes the connection. */

@@ -43,11 +43,33 @@ function sessionTimeZone(ctx: CallContext): string {
   return typeof tz === 'string' ? tz : ctx.state.db.timeZone;
 }
 
-async function baseLease(ctx: CallContext, transactionId: Uint8Array | null | undefined): Promise<Lease> {
+/** Options of `leaseFor`. */
+export interface LeaseOptions {
+  /** The statement creates connection-scoped objects (temporary tables): use the session's connection. */
+  temporary?: boolean;
+}
+
+/** SQL that creates temporary objects, which must live on the session's own connection. */
+export function createsTemporary(sql: string): boolean {
+  return /\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP|TEMPORARY)\s/i.test(sql.replace(/'(?:[^']|'')*'/g, "''"));
+}
+
+async function baseLease(
+  ctx: CallContext,
+  transactionId: Uint8Array | null | undefined,
+  opts: LeaseOptions,
+): Promise<Lease> {
   const { db, sessions, transactions } = ctx.state;
   if (transactionId && transactionId.length > 0) {
     return transactions.lease(transactionId, ctx.principal, ctx.signal);
   }
+  const own = await transactions.sessionLease(ctx.principal, {
+    create: opts.temporary ?? false,
+    setup: () => sessionSetup(sessions.peek(ctx.principal)),
+    timeZone: sessionTimeZone(ctx),
+    signal: ctx.signal,
+  });
+  if (own) return own;
   const conn = await db.connect();
   const setup = sessionSetup(sessions.peek(ctx.principal));
   try {
@@ -61,11 +83,15 @@ async function baseLease(ctx: CallContext, transactionId: Uint8Array | null | un
 }
 
 /** A connection for one statement of the caller, counted against their limit and timed. */
-export async function leaseFor(ctx: CallContext, transactionId?: Uint8Array | null): Promise<Lease> {
+export async function leaseFor(
+  ctx: CallContext,
+  transactionId?: Uint8Array | null,
+  opts: LeaseOptions = {},
+): Promise<Lease> {
   const releaseSlot = ctx.state.limits.acquire(ctx.principal.user);
   let base: Lease;
   try {
-    base = await baseLease(ctx, transactionId);
+    base = await baseLease(ctx, transactionId, opts);
   } catch (e) {
     releaseSlot();
     throw e;
@@ -104,5 +130,6 @@ export async function leaseFor(ctx: CallContext, transactionId?: Uint8Array | nu
       );
     },
     onContention: base.onContention ? (fn) => base.onContention?.(fn) : undefined,
+    abortTransaction: base.abortTransaction ? () => base.abortTransaction!() : undefined,
   };
 }

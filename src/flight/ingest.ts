@@ -1,7 +1,8 @@
 // Flight SQL bulk ingest: DoPut(CommandStatementIngest) followed by an Arrow stream. The table is
 // created, replaced or appended to as the table definition options ask, and the batches go into it
-// through DuckDB's appender as they arrive, all in one transaction on the call's own connection:
-// any failure (bad data, a cancelled upload, a type DuckDB refuses) leaves the target as it was.
+// through DuckDB's appender as they arrive, all in one transaction: any failure (bad data, a
+// cancelled upload, a type DuckDB refuses) leaves the target as it was. Inside a client transaction
+// a failure part-way rolls that transaction back (DuckDB has no savepoints to undo just the ingest).
 import * as A from 'apache-arrow';
 import { DuckDBAppender, DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { appenderError, ArrowAppender } from '../duckdb/arrow-appender';
@@ -60,15 +61,14 @@ export interface IngestConnection {
 }
 
 /**
- * Where an ingest's connection comes from. Inside a client transaction it would be that
- * transaction's pinned connection (`leaseFor(ctx, transactionId)`, ownsTransaction false); what a
- * failed ingest does to the client's transaction is still to be decided, so that is refused for now.
+ * Where an ingest's connection comes from: the client's transaction when it names one (the ingest is
+ * then part of it, and a failure part-way rolls the whole transaction back, since DuckDB has no
+ * savepoints); for a temporary table the session's own connection (where the table will live on);
+ * otherwise a fresh connection.
  */
-export async function ingestConnection(ctx: CallContext, transactionId: Uint8Array | undefined): Promise<IngestConnection> {
-  if (transactionId && transactionId.length > 0) {
-    throw new UnimplementedError('bulk ingest inside a transaction is not supported yet; ingest without transaction_id');
-  }
-  return { lease: await leaseFor(ctx), ownsTransaction: true, keepsTemporaryTables: false };
+export async function ingestConnection(ctx: CallContext, cmd: CommandStatementIngest): Promise<IngestConnection> {
+  const lease = await leaseFor(ctx, cmd.transaction_id, { temporary: cmd.temporary });
+  return { lease, ownsTransaction: !lease.inTransaction, keepsTemporaryTables: cmd.temporary || lease.inTransaction };
 }
 
 function checkCommand(cmd: CommandStatementIngest): void {
@@ -139,6 +139,7 @@ async function ingestInto(
   mode: Mode,
   stream: ArrowStream,
   types: DuckDBType[],
+  progress: { changed: boolean } = { changed: false },
 ): Promise<number> {
   const conn: DuckDBConnection = lease.conn;
   const fields = stream.schema.fields;
@@ -154,8 +155,10 @@ async function ingestInto(
   } else if (!existing && mode.ifNotExist === NOT_EXIST_FAIL) {
     throw new NotFoundError(`table ${qualifiedName(wanted)} does not exist`);
   } else {
+    progress.changed = true;
     await conn.run(createTableSql(wanted, fields, types, existing !== null));
   }
+  progress.changed = true;
   return appendStream(ctx, lease, target, stream, columns, types);
 }
 
@@ -177,7 +180,16 @@ async function ingest(
   const fields = stream.schema.fields;
   if (fields.length === 0) throw new InvalidArgumentError('ingest needs at least one column');
   const types = fields.map((f: A.Field) => duckdbTypeOfField(f, quoteIdent(f.name)));
-  if (!ic.ownsTransaction) return ingestInto(ctx, lease, cmd, mode, stream, types);
+  if (!ic.ownsTransaction) {
+    // checks that fail before anything changed leave the client's transaction alone
+    const progress = { changed: false };
+    try {
+      return await ingestInto(ctx, lease, cmd, mode, stream, types, progress);
+    } catch (e) {
+      if (progress.changed) await lease.abortTransaction?.();
+      throw e;
+    }
+  }
   await lease.conn.run('BEGIN TRANSACTION');
   try {
     const rows = await ingestInto(ctx, lease, cmd, mode, stream, types);
@@ -197,7 +209,7 @@ export const ingestCommands: CommandTable = {
       checkCommand(cmd);
       const mode = modeOf(cmd);
       const started = Date.now();
-      const ic = await ingestConnection(ctx, cmd.transaction_id);
+      const ic = await ingestConnection(ctx, cmd);
       try {
         const stream = await input.readArrowStream();
         const rows = await ingest(ctx, cmd, mode, stream, ic);

@@ -6,7 +6,7 @@ import { DuckDBType, DuckDBTypeId, StatementType } from '@duckdb/node-api';
 import { arrowTypeOf, DictionaryIds } from '../duckdb/arrow-types';
 import { describeQuery, runUpdate } from '../duckdb/statement';
 import { InvalidArgumentError } from '../errors';
-import { leaseFor } from './connections';
+import { createsTemporary, leaseFor } from './connections';
 import { ActionTable } from './action-table';
 import { CommandTable, flightInfo } from './command-table';
 import { CallContext } from './context';
@@ -135,7 +135,8 @@ export const preparedCommands: CommandTable = {
       const p = ctx.state.prepared.get(cmd.prepared_statement_handle, ctx.principal.user);
       const arrow = await input.readArrow();
       const batches = arrow ? nonEmpty(arrow.schema, arrow.batches) : p.params;
-      const changed = await runUpdate(await leaseFor(ctx, preparedTransaction(ctx, p)), p.sql, {
+      const lease = await leaseFor(ctx, preparedTransaction(ctx, p), { temporary: createsTemporary(p.sql) });
+      const changed = await runUpdate(lease, p.sql, {
         params: batches,
         signal: ctx.signal,
       });

@@ -40,7 +40,7 @@ export const SQL_INFO_STATIC: ReadonlyArray<[number, SqlInfoValue]> = [
   [8, { kind: 'bitmask', value: 1 }], // transactions (SqlSupportedTransaction.TRANSACTION), no savepoints
   [9, b(true)], // CancelFlightInfo (and PollFlightInfo for long queries)
   [10, b(true)], // bulk ingestion (CommandStatementIngest)
-  [11, b(false)], // ingest inside a transaction: not yet
+  [11, b(true)], // ingest inside a transaction (a failure part-way rolls the transaction back)
   [100, { kind: 'bitmask', value: 0 }], // statement timeout ms (0 = none)
   [101, { kind: 'bitmask', value: 0 }],
   [500, b(false)], // DDL catalog

@@ -3,7 +3,7 @@
 import { CancelledError, InvalidArgumentError } from '../errors';
 import { describeQuery, runUpdate, startQuery, RunningQuery } from '../duckdb/statement';
 import { Lease } from '../duckdb/lease';
-import { leaseFor } from './connections';
+import { createsTemporary, leaseFor } from './connections';
 import { BatchSource, CallContext } from './context';
 import { CommandTable, flightInfo, statementTicket } from './command-table';
 import { sql } from './proto';
@@ -34,7 +34,7 @@ export async function executeToTicket(
   transactionId: Uint8Array | null | undefined,
   onLease?: (lease: Lease) => Promise<void>,
 ): Promise<{ schema: A.Schema; ticket: Buffer; id: string }> {
-  const lease = await leaseFor(ctx, transactionId);
+  const lease = await leaseFor(ctx, transactionId, { temporary: createsTemporary(text) });
   if (onLease) {
     try {
       await onLease(lease);
@@ -80,7 +80,8 @@ export const statementCommands: CommandTable = {
   CommandStatementUpdate: {
     async doPut(ctx, value) {
       const cmd = sql.CommandStatementUpdate.decode(value);
-      const changed = await runUpdate(await leaseFor(ctx, cmd.transaction_id), cmd.query, { signal: ctx.signal });
+      const lease = await leaseFor(ctx, cmd.transaction_id, { temporary: createsTemporary(cmd.query) });
+      const changed = await runUpdate(lease, cmd.query, { signal: ctx.signal });
       return sql.DoPutUpdateResult.encode({ record_count: changed });
     },
   },

@@ -103,16 +103,6 @@ def test_unknown_catalog_is_not_found(conn):
                       helpers.GRPC_NOT_FOUND)
 
 
-def test_temporary_is_unimplemented(conn):
-    """Each call runs on its own DuckDB connection, so a temporary table could not outlive the ingest."""
-    t = _name("temp")
-    with conn.cursor() as cur:
-        err = _expect_error(lambda: cur.adbc_ingest(t, SMALL, mode="create", temporary=True),
-                            helpers.GRPC_UNIMPLEMENTED)
-    assert "temporary" in str(err)
-    assert not _exists(conn, t)
-
-
 # --- types -------------------------------------------------------------------------------------
 
 def _every_type_table():
