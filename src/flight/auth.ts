@@ -10,6 +10,12 @@ import { LoginLimiter } from './login-limiter';
 export interface Principal {
   user: string;
   session: string;
+  /** When the bearer token expires (epoch seconds); absent for per-call Basic credentials. */
+  expires?: number;
+  /** Session options the token carries, so another coordinator sharing the secret knows them. */
+  options?: Record<string, unknown>;
+  /** How many times the session's options had changed when the token was issued. */
+  optionsVersion?: number;
 }
 
 /** Hash format: scrypt$<salt b64>$<hash b64> (see `skein hash-password`). */
@@ -57,10 +63,23 @@ export class Authenticator {
     return equalStrings(password, u.password ?? '');
   }
 
-  issue(user: string, session: string = randomUUID()): string {
+  /**
+   * A signed token for `user`'s session. A re-issued token (new session options) keeps the
+   * original expiry, so changing options never extends a login.
+   */
+  issue(
+    user: string,
+    session: string = randomUUID(),
+    options?: Record<string, unknown>,
+    expires?: number,
+    optionsVersion?: number,
+  ): string {
     // rounded up: a token lives at least ttlSeconds (rounding down could expire it at once)
-    const exp = Math.ceil(Date.now() / 1000) + this.ttlSeconds;
-    const body = Buffer.from(JSON.stringify({ u: user, s: session, e: exp })).toString('base64url');
+    const exp = expires ?? Math.ceil(Date.now() / 1000) + this.ttlSeconds;
+    const claims: Record<string, unknown> = { u: user, s: session, e: exp };
+    if (options && Object.keys(options).length > 0) claims.o = options;
+    if (optionsVersion) claims.v = optionsVersion;
+    const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
     return `${body}.${this.sign(body)}`;
   }
 
@@ -75,7 +94,7 @@ export class Authenticator {
     if (!equalStrings(this.sign(body), token.slice(dot + 1))) {
       throw new UnauthenticatedError('invalid bearer token');
     }
-    let claims: { u?: unknown; s?: unknown; e?: unknown };
+    let claims: { u?: unknown; s?: unknown; e?: unknown; o?: unknown; v?: unknown };
     try {
       claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as typeof claims;
     } catch {
@@ -88,7 +107,12 @@ export class Authenticator {
       throw new UnauthenticatedError('bearer token expired: authenticate again');
     }
     if (!this.users.has(claims.u)) throw new UnauthenticatedError('unknown user');
-    return { user: claims.u, session: claims.s };
+    const options =
+      claims.o !== null && typeof claims.o === 'object' && !Array.isArray(claims.o)
+        ? (claims.o as Record<string, unknown>)
+        : undefined;
+    const optionsVersion = typeof claims.v === 'number' ? claims.v : undefined;
+    return { user: claims.u, session: claims.s, expires: claims.e, options, optionsVersion };
   }
 
   /** Checks Basic credentials ("Basic <base64(user:password)>", padding optional); `peer` as in login. */

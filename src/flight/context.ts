@@ -29,6 +29,8 @@ export interface CallContext {
   principal: Principal;
   signal: AbortSignal;
   state: ServerState;
+  /** Response headers a handler wants sent (e.g. a re-issued bearer token). */
+  replyHeaders?: Map<string, string>;
 }
 
 /** A result a DoGet can stream: its schema, then record batches; interrupt stops the producer. */

@@ -120,7 +120,7 @@ export class FlightSqlServer {
     const ms = (deadline instanceof Date ? deadline.getTime() : Number(deadline)) - Date.now();
     if (Number.isFinite(ms)) timer = setTimeout(() => ac.abort(), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
     return {
-      ctx: { principal, signal: ac.signal, state: this.state },
+      ctx: { principal, signal: ac.signal, state: this.state, replyHeaders: new Map() },
       done: () => {
         finished = true;
         if (timer) clearTimeout(timer);
@@ -208,7 +208,8 @@ export class FlightSqlServer {
         const basic = codecs.BasicAuth.decode(first.payload);
         principal = auth.login(basic.username, basic.password, call.getPeer());
       }
-      const token = auth.issue(principal.user, principal.session);
+      // a Bearer handshake (JDBC with a token) keeps the session and the options its token carries
+      const token = auth.issue(principal.user, principal.session, principal.options, undefined, principal.optionsVersion);
       const md = new grpc.Metadata();
       md.set('authorization', `Bearer ${token}`);
       call.sendMetadata(md);
@@ -325,7 +326,13 @@ export class FlightSqlServer {
       const request = decodedRequest(call.request);
       const handler = ACTIONS[request.type];
       if (!handler) throw new UnimplementedError(`action ${request.type} is not supported`);
-      for (const body of await handler.run(c.ctx, request.body)) call.write({ body });
+      const results = await handler.run(c.ctx, request.body);
+      if (c.ctx.replyHeaders && c.ctx.replyHeaders.size > 0) {
+        const md = new grpc.Metadata();
+        for (const [k, v] of c.ctx.replyHeaders) md.set(k, v);
+        call.sendMetadata(md);
+      }
+      for (const body of results) call.write({ body });
       call.end();
     } catch (err) {
       if (!call.cancelled) call.emit('error', toStatus(err, 'DoAction'));

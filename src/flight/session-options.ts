@@ -45,7 +45,7 @@ function settingName(ctx: CallContext, name: string): string | null {
 
 /** Tries the session's state on a throwaway connection; returns DuckDB's complaint, if any. */
 async function tryOptions(ctx: CallContext, options: Map<string, OptionValue>): Promise<string | null> {
-  const probe: Session = { id: '', user: '', options, lastUsed: 0 };
+  const probe: Session = { id: '', user: '', options, lastUsed: 0, version: 0 };
   const conn = await ctx.state.db.connect();
   try {
     await applySession(conn, sessionSetup(probe));
@@ -89,6 +89,17 @@ async function changeStatements(ctx: CallContext, session: Session, changed: Set
   return out;
 }
 
+/**
+ * Sends the caller a bearer token that carries the session's options (ADBC and JDBC adopt a token
+ * from any response's headers), so a coordinator that has not seen this session — behind a load
+ * balancer, or after a restart with the same token secret — applies the same options.
+ */
+function reissueToken(ctx: CallContext, options: Map<string, OptionValue>, version: number): void {
+  const p = ctx.principal;
+  const token = ctx.state.auth.issue(p.user, p.session, Object.fromEntries(options), p.expires, version);
+  ctx.replyHeaders?.set('authorization', `Bearer ${token}`);
+}
+
 export const sessionActions: ActionTable = {
   SetSessionOptions: {
     description: 'Set session options: catalog, schema, and the DuckDB settings users may change',
@@ -128,6 +139,8 @@ export const sessionActions: ActionTable = {
           typeof tz === 'string' ? tz : ctx.state.db.timeZone,
         );
       }
+      if (changed.size > 0) session.version = Math.max(session.version, ctx.principal.optionsVersion ?? 0) + 1;
+      reissueToken(ctx, session.options, session.version);
       return [codecs.SetSessionOptionsResult.encode({ errors })];
     },
   },
@@ -149,8 +162,9 @@ export const sessionActions: ActionTable = {
     description: 'Close the session: forget its options and roll back its open transactions',
     async run(ctx: CallContext, body: Buffer) {
       codecs.CloseSessionRequest.decode(body);
-      ctx.state.sessions.close(ctx.principal);
+      const version = ctx.state.sessions.close(ctx.principal);
       await ctx.state.transactions.closeSession(ctx.principal.session);
+      reissueToken(ctx, new Map(), version);
       return [codecs.CloseSessionResult.encode({ status: CLOSED })];
     },
   },

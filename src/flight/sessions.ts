@@ -12,6 +12,8 @@ export interface Session {
   readonly user: string;
   readonly options: Map<string, OptionValue>;
   lastUsed: number;
+  /** Bumped on every change; the newer of this and the token's copy wins. */
+  version: number;
 }
 
 /** The option names that select where unqualified names resolve (ADBC's current catalog/schema). */
@@ -27,29 +29,46 @@ export class Sessions {
     this.sweeper.unref();
   }
 
-  /** The caller's session, created empty on first use. */
+  /** The caller's session, created on first use (from the options its token carries, if any). */
   get(p: Principal): Session {
-    let s = this.map.get(p.session);
-    if (!s || s.user !== p.user) {
-      s = { id: p.session, user: p.user, options: new Map(), lastUsed: Date.now() };
+    let s = this.peek(p);
+    if (!s) {
+      s = { id: p.session, user: p.user, options: new Map(), lastUsed: Date.now(), version: p.optionsVersion ?? 0 };
       this.map.set(p.session, s);
     }
     s.lastUsed = Date.now();
     return s;
   }
 
-  /** The caller's session if it has one (no allocation for sessions that never set anything). */
+  /**
+   * The caller's session if it has one (no allocation for sessions that never set anything). A
+   * session this coordinator has not seen is rebuilt from the options its token carries, so
+   * sessions work behind a load balancer over coordinators that share the token secret.
+   */
   peek(p: Principal): Session | undefined {
     const s = this.map.get(p.session);
-    if (!s || s.user !== p.user) return undefined;
-    s.lastUsed = Date.now();
-    return s;
+    if (s && s.user !== p.user) return undefined;
+    const tokenVersion = p.optionsVersion ?? 0;
+    // a client that does not adopt re-issued tokens keeps presenting an older one: local state wins
+    if (s && s.version >= tokenVersion) {
+      s.lastUsed = Date.now();
+      return s;
+    }
+    const carried = optionsOf(p.options);
+    if (carried.size === 0) {
+      if (s) this.map.delete(p.session); // changed (closed) elsewhere since
+      return undefined;
+    }
+    const rebuilt: Session = { id: p.session, user: p.user, options: carried, lastUsed: Date.now(), version: tokenVersion };
+    this.map.set(p.session, rebuilt);
+    return rebuilt;
   }
 
-  close(p: Principal): boolean {
+  /** Forgets the session; returns the options version a re-issued token should carry. */
+  close(p: Principal): number {
     const s = this.peek(p);
     if (s) this.map.delete(s.id);
-    return s !== undefined;
+    return Math.max(s?.version ?? 0, p.optionsVersion ?? 0) + 1;
   }
 
   get size(): number {
@@ -65,6 +84,20 @@ export class Sessions {
     clearInterval(this.sweeper);
     this.map.clear();
   }
+}
+
+/** Session options from a token's claims; anything not shaped like an option value is ignored. */
+function optionsOf(carried: Record<string, unknown> | undefined): Map<string, OptionValue> {
+  const out = new Map<string, OptionValue>();
+  for (const [k, v] of Object.entries(carried ?? {})) {
+    const ok =
+      typeof v === 'string' ||
+      typeof v === 'boolean' ||
+      (typeof v === 'number' && Number.isFinite(v)) ||
+      (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+    if (ok) out.set(k, v as OptionValue);
+  }
+  return out;
 }
 
 /** SQL that puts a connection into the session's state (USE, then SET SESSION for each setting). */

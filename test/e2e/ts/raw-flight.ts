@@ -135,8 +135,23 @@ export class RawFlight {
     return collect((this.client.DoGet as ServerStream)(ticketMessage, this.metadata(), this.options()));
   }
 
+  /** DoAction; like the ADBC and JDBC drivers, adopts a bearer token the server sends back. */
   doActionRaw(actionMessage: Bytes): Promise<Bytes[]> {
-    return collect((this.client.DoAction as ServerStream)(actionMessage, this.metadata(), this.options()));
+    const call = (this.client.DoAction as ServerStream)(actionMessage, this.metadata(), this.options());
+    call.on('metadata', (m: grpc.Metadata) => {
+      const v = m.get('authorization')[0];
+      if (typeof v === 'string' && v.startsWith('Bearer ')) this.token = v.slice(7);
+    });
+    return collect(call);
+  }
+
+  /** The bearer token in use (to present it to another server, as behind a load balancer). */
+  get bearer(): string | null {
+    return this.token;
+  }
+
+  set bearer(token: string | null) {
+    this.token = token;
   }
 
   /** Sends FlightData messages (already encoded), half-closes, and returns the PutResult messages. */

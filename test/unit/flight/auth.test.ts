@@ -34,7 +34,11 @@ describe('Authenticator', () => {
 
   it('issues bearer tokens that verify, and refuses tampered or expired ones', () => {
     const token = auth.issue('alice', 'session-1');
-    expect(auth.fromMetadata(md(`Bearer ${token}`))).toEqual({ user: 'alice', session: 'session-1' });
+    expect(auth.fromMetadata(md(`Bearer ${token}`))).toMatchObject({ user: 'alice', session: 'session-1' });
+    // session options ride in a re-issued token, which keeps the original expiry
+    const first = auth.verifyToken(token);
+    const again = auth.verifyToken(auth.issue('alice', 'session-1', { TimeZone: 'Asia/Tokyo' }, first.expires));
+    expect(again).toEqual({ user: 'alice', session: 'session-1', expires: first.expires, options: { TimeZone: 'Asia/Tokyo' } });
     const [body, sig] = token.split('.');
     const forged = Buffer.from(JSON.stringify({ u: 'bob', s: 'x', e: 9e9 })).toString('base64url');
     expect(() => auth.verifyToken(`${forged}.${sig}`)).toThrow(/invalid bearer token/);
