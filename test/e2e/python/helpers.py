@@ -22,6 +22,7 @@ SCRIPT_DIR = os.path.join(REPO_ROOT, "test", "e2e", "script")
 sys.path.insert(0, SCRIPT_DIR)
 
 import canonical  # noqa: E402
+import flight_proto  # noqa: E402
 
 # gRPC status codes, named as the ADBC Flight SQL (Go) driver prints them at the end of its error
 # messages: "[FlightSQL] <server message> (<Code>; <context>)".
@@ -110,25 +111,8 @@ def query_rows(conn, sql, params=None):
 
 # --- Flight SQL commands, hand-encoded -------------------------------------------------------
 
-def _varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _len_field(number, payload):
-    return _varint((number << 3) | 2) + _varint(len(payload)) + payload
-
-
-def pack_any(message_name, payload):
-    type_url = "type.googleapis.com/arrow.flight.protocol.sql." + message_name
-    return _len_field(1, type_url.encode()) + _len_field(2, payload)
+_len_field = flight_proto.field_len
+pack_any = flight_proto.pack_any
 
 
 def statement_query_command(sql):

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.flight as flight
 import pytest
 
+import flight_proto as fp
 import helpers
 
 CATALOG = "memory"
@@ -117,26 +118,8 @@ KEY_PREFIX = "ARROW:FLIGHT:SQL:"
 # --- protobuf encoding of the commands ---------------------------------------------------------
 
 
-def _varint(n):
-    n &= (1 << 64) - 1  # negative int32 values are sign-extended to 64 bits on the wire
-    out = bytearray()
-    while True:
-        low = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(low | 0x80)
-        else:
-            out.append(low)
-            return bytes(out)
-
-
-def pb_string(number, value):
-    data = value.encode("utf-8")
-    return _varint((number << 3) | 2) + _varint(len(data)) + data
-
-
-def pb_varint(number, value):
-    return _varint(number << 3) + _varint(value)
+pb_string = fp.field_len
+pb_varint = fp.field_varint
 
 
 def pb_opt_string(number, value):

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.flight as flight
 import pytest
 
+import flight_proto as fp
 import helpers
 
 # --- the specification ------------------------------------------------------------------------
@@ -112,16 +113,7 @@ ARROW_JS_VERSION = _package_version(os.path.join("node_modules", "apache-arrow")
 # --- reading GetSqlInfo -----------------------------------------------------------------------
 
 
-def _varint(n):
-    out = bytearray()
-    while True:
-        low = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(low | 0x80)
-        else:
-            out.append(low)
-            return bytes(out)
+_varint = fp.varint
 
 
 def cmd_sql_info(ids=()):

@@ -95,10 +95,10 @@ describe('bulk ingest (CommandStatementIngest)', () => {
     expect([S[o.code], o.details]).toEqual([S[S.INVALID_ARGUMENT], expect.stringMatching(/temporary/)]);
   });
 
-  it('answers UNIMPLEMENTED inside a transaction (for now)', async () => {
+  it('answers NOT_FOUND for a transaction that does not exist', async () => {
     const t = A.tableFromArrays({ a: Int32Array.from([1]) });
     const o = await outcome(c.doPut(ingestDescriptor('ingest_tx', { transaction_id: Buffer.from('t-1') }), ipcOf(t)));
-    expect(S[o.code]).toBe(S[S.UNIMPLEMENTED]);
+    expect(S[o.code]).toBe(S[S.NOT_FOUND]);
   });
 
   it('refuses a schema without columns', async () => {
