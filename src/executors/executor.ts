@@ -1,0 +1,33 @@
+// An executor runs signed fragments with its own DuckDB and streams Arrow batches back. The same
+// program runs in-process, as a local child process (`skein executor`), and later on Fargate, EC2
+// and (wrapped) Lambda; the coordinator sees only this interface.
+import * as A from 'apache-arrow';
+import { Fragment } from '../planner/plan';
+
+/** A fragment with the coordinator's HMAC over its canonical JSON; executors refuse anything else. */
+export interface SignedFragment {
+  fragment: Fragment;
+  /** base64url HMAC-SHA256 of `canonicalFragment(fragment)` with the shared executor secret. */
+  signature: string;
+}
+
+export interface FragmentResult {
+  schema: A.Schema;
+  batches: AsyncIterable<A.RecordBatch>;
+}
+
+export interface ExecutorStatus {
+  id: string;
+  /** Fragments running now. */
+  running: number;
+  /** Where it listens, for remote executors (grpc://host:port); null in-process. */
+  address: string | null;
+}
+
+export interface Executor {
+  readonly id: string;
+  /** Runs a fragment; the stream ends early (and DuckDB stops) when `signal` aborts. */
+  run(fragment: SignedFragment, signal: AbortSignal): Promise<FragmentResult>;
+  status(): ExecutorStatus;
+  close(): Promise<void>;
+}

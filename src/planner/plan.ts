@@ -1,0 +1,61 @@
+// A distributed plan is plain data: stages of fragments (SQL that executors run over named files),
+// and the merge the coordinator runs over the stages' results. It can be printed (EXPLAIN),
+// serialised, signed fragment by fragment, and compared in tests.
+import { FileFormat } from '../catalog/catalog';
+
+/** Files one fragment reads, as the planner chose them. */
+export interface FragmentInput {
+  table: string;
+  format: FileFormat;
+  files: readonly string[];
+  bytes: number;
+  rows: number;
+}
+
+/** One unit of executor work: final SQL text (rendered by DuckDB from the planner's AST). */
+export interface Fragment {
+  id: string;
+  /** The stage it belongs to; its results are that stage's output. */
+  stage: string;
+  sql: string;
+  inputs: readonly FragmentInput[];
+}
+
+export type StageKind = 'scan' | 'partial-aggregate' | 'top-n';
+
+export interface PruneReport {
+  filesTotal: number;
+  filesKept: number;
+  bytesTotal: number;
+  bytesKept: number;
+  rowGroupsTotal: number;
+  rowGroupsKept: number;
+  /** Why files were dropped, e.g. "l_shipdate <= 1998-09-02 excludes 3 files (max > bound)". */
+  reasons: readonly string[];
+}
+
+export interface Stage {
+  id: string;
+  kind: StageKind;
+  table: string;
+  /** Name the merge SQL uses for this stage's gathered rows. */
+  output: string;
+  fragments: readonly Fragment[];
+  pruning: PruneReport;
+  /** Filters and columns pushed into the scans, for EXPLAIN. */
+  pushed: { columns: readonly string[] | '*'; filters: readonly string[] };
+}
+
+export interface Plan {
+  /** 'local': no lake table; the coordinator's DuckDB runs the statement as it is. */
+  kind: 'local' | 'distributed';
+  sql: string;
+  stages: readonly Stage[];
+  /**
+   * SQL over the stages' outputs that gives the final answer; null when the single stage's rows
+   * are the answer (streamed straight through).
+   */
+  merge: string | null;
+  /** Why the planner chose this shape, for EXPLAIN. */
+  notes: readonly string[];
+}
