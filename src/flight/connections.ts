@@ -47,6 +47,8 @@ function sessionTimeZone(ctx: CallContext): string {
 export interface LeaseOptions {
   /** The statement creates connection-scoped objects (temporary tables): use the session's connection. */
   temporary?: boolean;
+  /** A connection of its own even when the session has one (a distributed query's merge). */
+  fresh?: boolean;
 }
 
 /** SQL that creates temporary objects, which must live on the session's own connection. */
@@ -63,7 +65,9 @@ async function baseLease(
   if (transactionId && transactionId.length > 0) {
     return transactions.lease(transactionId, ctx.principal, ctx.signal);
   }
-  const own = await transactions.sessionLease(ctx.principal, {
+  const own = opts.fresh
+    ? null
+    : await transactions.sessionLease(ctx.principal, {
     create: opts.temporary ?? false,
     setup: () => sessionSetup(sessions.peek(ctx.principal)),
     timeZone: sessionTimeZone(ctx),

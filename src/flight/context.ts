@@ -1,7 +1,9 @@
 // What every Flight SQL handler receives: the caller, a cancellation signal tied to the gRPC call
 // (client cancel or deadline), and the server's shared state.
 import * as A from 'apache-arrow';
+import { Catalog } from '../catalog/catalog';
 import { Config } from '../config';
+import { FragmentScheduler } from '../executors/run-plan';
 import { Database } from '../duckdb/database';
 import { ResultBatch } from '../duckdb/record-batches';
 import { Authenticator, Principal } from './auth';
@@ -22,6 +24,10 @@ export interface ServerState {
   transactions: TransactionRegistry;
   limits: UserLimits;
   polls: PollRegistry;
+  /** The lake tables (null: none configured). */
+  catalog?: Catalog | null;
+  /** The executors fragments run on (null: the coordinator's DuckDB runs everything). */
+  executors?: (FragmentScheduler & { readonly size: number }) | null;
   version: string;
 }
 

@@ -4,6 +4,7 @@ import { CancelledError, InvalidArgumentError } from '../errors';
 import { describeQuery, runUpdate, startQuery, RunningQuery } from '../duckdb/statement';
 import { Lease } from '../duckdb/lease';
 import { createsTemporary, leaseFor } from './connections';
+import { runDistributed } from './distributed';
 import { BatchSource, CallContext } from './context';
 import { CommandTable, flightInfo, statementTicket } from './command-table';
 import { sql } from './proto';
@@ -34,6 +35,8 @@ export async function executeToTicket(
   transactionId: Uint8Array | null | undefined,
   onLease?: (lease: Lease) => Promise<void>,
 ): Promise<{ schema: A.Schema; ticket: Buffer; id: string }> {
+  const distributed = await runDistributed(ctx, text, params, transactionId);
+  if (distributed) return park(ctx, distributed);
   const lease = await leaseFor(ctx, transactionId, { temporary: createsTemporary(text) });
   if (onLease) {
     try {
@@ -48,11 +51,16 @@ export async function executeToTicket(
     q.close();
     throw new CancelledError('query cancelled by the client');
   }
-  const id = ctx.state.results.add(ctx.principal.user, querySource(q));
+  return park(ctx, querySource(q));
+}
+
+/** Parks a started result until the client redeems its ticket. */
+function park(ctx: CallContext, source: BatchSource): { schema: A.Schema; ticket: Buffer; id: string } {
+  const id = ctx.state.results.add(ctx.principal.user, source);
   // DuckDB keeps computing ahead of the reader: if the client gives up (cancel or deadline)
   // before it receives the ticket, stop the query instead of leaving it to the result TTL
   ctx.signal.addEventListener('abort', () => ctx.state.results.drop(id), { once: true });
-  return { schema: q.schema, ticket: statementTicket(id), id };
+  return { schema: source.schema, ticket: statementTicket(id), id };
 }
 
 export const statementCommands: CommandTable = {

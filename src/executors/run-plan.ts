@@ -1,0 +1,141 @@
+// Runs a distributed plan: every stage's fragments go to the executors; a stream-through plan hands
+// their rows straight on, otherwise each stage's rows are loaded into a temporary table on the
+// coordinator's connection and the merge query runs over them there.
+import * as A from 'apache-arrow';
+import { ArrowAppender } from '../duckdb/arrow-appender';
+import { duckdbTypeOfField, typeSql } from '../duckdb/arrow-import-types';
+import { duckdbError } from '../duckdb/errors';
+import { Lease } from '../duckdb/lease';
+import { ResultBatch } from '../duckdb/record-batches';
+import { quoteIdent } from '../duckdb/sql';
+import { BatchOptions } from '../duckdb/record-batches';
+import { startQuery } from '../duckdb/statement';
+import { Fragment, Plan } from '../planner/plan';
+
+/** A finished fragment's rows (buffered, so a retried fragment never yields twice). */
+export interface FragmentRows {
+  fragment: Fragment;
+  schema: A.Schema;
+  batches: A.RecordBatch[];
+}
+
+/** What runs fragments: the executor pool (or anything that can). */
+export interface FragmentScheduler {
+  runAll(fragments: readonly Fragment[], signal: AbortSignal): AsyncIterable<FragmentRows>;
+}
+
+export interface PlanResult {
+  schema: A.Schema;
+  batches: AsyncIterable<ResultBatch>;
+  interrupt(): void;
+  close(): void;
+}
+
+/** What a plan's run did, for EXPLAIN ANALYZE and the query log. */
+export interface PlanStats {
+  fragments: number;
+  rowsShipped: number;
+  arrowBytesShipped: number;
+}
+
+function arrowBytes(b: A.RecordBatch): number {
+  let n = 0;
+  const visit = (d: A.Data): void => {
+    for (const buf of [d.values, d.valueOffsets, d.nullBitmap, d.typeIds] as (ArrayBufferView | undefined)[]) {
+      if (buf) n += buf.byteLength;
+    }
+    for (const c of d.children) visit(c);
+  };
+  visit(b.data);
+  return n;
+}
+
+/** Loads a stage's rows into a temporary table named `name` on the lease's connection. */
+async function loadStage(lease: Lease, name: string, results: FragmentRows[], stats: PlanStats): Promise<void> {
+  const schema = results[0].schema;
+  const types = schema.fields.map((f) => duckdbTypeOfField(f, quoteIdent(f.name)));
+  const columns = schema.fields.map((f, i) => `${quoteIdent(f.name)} ${typeSql(types[i])}`).join(', ');
+  await lease.conn.run(`CREATE OR REPLACE TEMPORARY TABLE ${quoteIdent(name)} (${columns})`);
+  const appender = await lease.conn.createAppender(name, 'main', 'temp');
+  try {
+    const writer = new ArrowAppender(appender, schema.fields, schema.fields.map((_, i) => i), types);
+    for (const r of results) {
+      for (const b of r.batches) {
+        writer.append(b);
+        stats.rowsShipped += b.numRows;
+        stats.arrowBytesShipped += arrowBytes(b);
+      }
+    }
+    writer.finish();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/**
+ * Runs `plan` (distributed) and returns its result stream. `lease` is the coordinator connection the
+ * merge runs on; it is released when the result is closed.
+ */
+export async function runPlan(
+  plan: Plan,
+  runner: FragmentScheduler,
+  lease: Lease,
+  opts: { signal: AbortSignal; batch: BatchOptions; params?: A.RecordBatch[] | null },
+  stats: PlanStats = { fragments: 0, rowsShipped: 0, arrowBytesShipped: 0 },
+): Promise<PlanResult> {
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  opts.signal.addEventListener('abort', stop, { once: true });
+  const all = plan.stages.flatMap((s) => s.fragments);
+  stats.fragments = all.length;
+  try {
+    if (plan.merge === null) {
+      // stream through: one stage, rows as fragments finish
+      lease.release();
+      const iterator = runner.runAll(all, ac.signal)[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done) throw new Error('a plan without fragments');
+      const schema = first.value.schema;
+      const batches = (async function* (): AsyncGenerator<ResultBatch> {
+        try {
+          for (let r: IteratorResult<FragmentRows> = first; !r.done; r = await iterator.next()) {
+            for (const b of r.value.batches) {
+              stats.rowsShipped += b.numRows;
+              stats.arrowBytesShipped += arrowBytes(b);
+              yield b;
+            }
+          }
+        } finally {
+          await iterator.return?.();
+        }
+      })();
+      return { schema, batches, interrupt: () => ac.abort(), close: () => ac.abort() };
+    }
+    const byStage = new Map<string, FragmentRows[]>();
+    for await (const r of runner.runAll(all, ac.signal)) {
+      const list = byStage.get(r.fragment.stage) ?? [];
+      list.push(r);
+      byStage.set(r.fragment.stage, list);
+    }
+    for (const s of plan.stages) {
+      const rows = byStage.get(s.id);
+      if (!rows || rows.length === 0) throw new Error(`stage ${s.id} returned nothing`);
+      await loadStage(lease, s.output, rows, stats);
+    }
+    const q = await startQuery(lease, plan.merge, { params: opts.params ?? null, signal: opts.signal, batch: opts.batch });
+    return {
+      schema: q.schema,
+      batches: q.batches(),
+      interrupt: () => {
+        ac.abort();
+        q.interrupt();
+      },
+      close: () => q.close(),
+    };
+  } catch (e) {
+    lease.release();
+    throw duckdbError(e);
+  } finally {
+    opts.signal.removeEventListener('abort', stop);
+  }
+}

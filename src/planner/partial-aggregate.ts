@@ -1,0 +1,168 @@
+// Partial aggregation: a GROUP BY query over one lake table runs on each fragment's files as a
+// partial aggregate (per-group SUM/COUNT/MIN/MAX, AVG as SUM and COUNT), and the merge combines the
+// partials. Only rows per group travel from executors. Anything outside this pattern returns null
+// and the planner gathers instead, which is always correct.
+import { clone, columnRef, functionCall, Node, walk } from './ast';
+import { contains } from './occurrences';
+
+const SUPPORTED = new Set(['sum', 'count', 'count_star', 'min', 'max', 'avg', 'mean']);
+
+export interface PartialAggregate {
+  /** The fragment query (FROM is the table reference, replaced by each fragment's scan). */
+  fragment: Node;
+  /** The merge query over the gathered partials (FROM is a BASE_TABLE named `input`). */
+  merge: Node;
+}
+
+/** The shape of an expression ignoring aliases and source positions, for equality. */
+function shape(n: Node): string {
+  return JSON.stringify(n, (k, v: unknown) => (k === 'alias' || k === 'query_location' ? undefined : v));
+}
+
+function isAggregate(n: Node, aggregates: ReadonlySet<string>): boolean {
+  return n.class === 'FUNCTION' && aggregates.has(String(n.function_name).toLowerCase());
+}
+
+/** Replaces, bottom-up-safe, every node for which `f` returns a replacement (not descending into it). */
+function replace(n: unknown, f: (x: Node) => Node | null): unknown {
+  if (Array.isArray(n)) return n.map((x) => replace(x, f));
+  if (n === null || typeof n !== 'object') return n;
+  const r = f(n as Node);
+  if (r) return r;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(n)) out[k] = replace(v, f);
+  return out;
+}
+
+function alias(n: Node, name: string): Node {
+  return { ...n, alias: name };
+}
+
+function cast(n: Node, castType: Node): Node {
+  return { class: 'CAST', type: 'OPERATOR_CAST', alias: '', child: n, cast_type: castType, try_cast: false };
+}
+
+function divide(a: Node, b: Node): Node {
+  return functionCall('/', [a, b], { is_operator: true });
+}
+
+/**
+ * Rewrites `select` (already known to read exactly one lake table, `tableRef`) into fragment and
+ * merge queries, or returns null. `outputTypes` are the cast targets (DuckDB type JSON) and
+ * `outputNames` the column names of the original query, so the merge answers with the same schema.
+ */
+export function partialAggregate(
+  select: Node,
+  tableRef: Node,
+  aggregates: ReadonlySet<string>,
+  outputNames: readonly string[],
+  outputTypes: readonly Node[],
+  typeOf: (name: string) => Node,
+): PartialAggregate | null {
+  if (select.type !== 'SELECT_NODE' || select.from_table !== tableRef) return null;
+  if ((select.cte_map as { map: unknown[] }).map.length > 0) return null;
+  if (select.qualify || select.sample || select.aggregate_handling !== 'STANDARD_HANDLING') return null;
+  const modifiers = select.modifiers as Node[];
+  if (modifiers.some((m) => m.type !== 'ORDER_MODIFIER' && m.type !== 'LIMIT_MODIFIER')) return null;
+  if (contains(select, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW' || n.class === 'STAR')) return null;
+  const groups = select.group_expressions as Node[];
+  const sets = select.group_sets as number[][];
+  if (sets.length > 1 || (sets.length === 1 && sets[0].length !== groups.length)) return null;
+  if (groups.some((g) => g.class === 'CONSTANT')) return null; // GROUP BY 1: positions, not expressions
+
+  // the aggregates, each with its partial columns and final expression
+  const partials: Node[] = [];
+  const finals = new Map<string, Node>();
+  let ok = true;
+  const found: Node[] = [];
+  walk([select.select_list, select.having, modifiers], (n) => {
+    if (!isAggregate(n, aggregates)) return undefined;
+    found.push(n);
+    return false;
+  });
+  if (found.length === 0) return null;
+  for (const a of found) {
+    const name = String(a.function_name).toLowerCase();
+    const args = a.children as Node[];
+    if (!SUPPORTED.has(name) || a.distinct || a.filter || (a.order_bys as { orders: unknown[] }).orders.length > 0) {
+      ok = false;
+      break;
+    }
+    if (args.some((x) => contains(x, (y) => isAggregate(y, aggregates)))) {
+      ok = false;
+      break;
+    }
+    const key = shape(a);
+    if (finals.has(key)) continue;
+    const partial = (fn: string): Node => {
+      const col = `__a${partials.length}`;
+      partials.push(alias(functionCall(fn, clone(args)), col));
+      return columnRef(col);
+    };
+    let fin: Node;
+    if (name === 'sum') fin = functionCall('sum', [partial('sum')]);
+    else if (name === 'min' || name === 'max') fin = functionCall(name, [partial(name)]);
+    else if (name === 'count' || name === 'count_star') {
+      const c = name === 'count_star' ? partialStar(partials) : partial('count');
+      fin = cast(functionCall('coalesce', [functionCall('sum', [c]), constantZero()]), typeOf('BIGINT'));
+    } else {
+      // avg: DuckDB answers DOUBLE for every numeric input
+      const s = partial('sum');
+      const c = partial('count');
+      fin = divide(cast(functionCall('sum', [s]), typeOf('DOUBLE')), cast(functionCall('sum', [c]), typeOf('DOUBLE')));
+    }
+    finals.set(key, fin);
+  }
+  if (!ok) return null;
+
+  const groupCols = groups.map((_, i) => `__g${i}`);
+  const fragment = clone(select);
+  fragment.select_list = [...groups.map((g, i) => alias(clone(g), groupCols[i])), ...partials];
+  fragment.modifiers = [];
+  fragment.having = null;
+
+  const rewrite = (n: unknown): unknown => {
+    const noAggs = replace(n, (x) => (isAggregate(x, aggregates) ? clone(finals.get(shape(x)) as Node) : null));
+    return replace(noAggs, (x) => {
+      const i = groups.findIndex((g) => shape(g) === shape(x));
+      return i >= 0 && x.class !== 'CONSTANT' ? columnRef(groupCols[i]) : null;
+    });
+  };
+  const selectList = (select.select_list as Node[]).map((item, i) =>
+    alias(cast(rewrite({ ...item, alias: '' }) as Node, outputTypes[i]), outputNames[i]),
+  );
+  const having = select.having ? (rewrite(select.having) as Node) : null;
+  const newModifiers = rewrite(modifiers) as Node[];
+  // whatever column is still referenced must be a group column, a partial, or an output alias
+  const allowed = new Set([...groupCols, ...partials.map((p) => String(p.alias)), ...outputNames].map((s) => s.toLowerCase()));
+  const stray = contains([selectList, having, newModifiers], (n) => {
+    if (n.class !== 'COLUMN_REF') return false;
+    const parts = n.column_names as string[];
+    return parts.length !== 1 || !allowed.has(parts[0].toLowerCase());
+  });
+  if (stray) return null;
+  const merge = clone(select);
+  merge.select_list = selectList;
+  merge.where_clause = null;
+  merge.having = having;
+  merge.modifiers = newModifiers;
+  merge.group_expressions = groupCols.map((c) => columnRef(c));
+  merge.group_sets = groups.length > 0 ? [groupCols.map((_, i) => i)] : [];
+  merge.from_table = { type: 'BASE_TABLE', alias: '', sample: null, schema_name: '', table_name: 'input', column_name_alias: [], catalog_name: '', at_clause: null };
+  return { fragment, merge };
+}
+
+function partialStar(partials: Node[]): Node {
+  const col = `__a${partials.length}`;
+  partials.push(alias(functionCall('count_star', []), col));
+  return columnRef(col);
+}
+
+function constantZero(): Node {
+  return {
+    class: 'CONSTANT',
+    type: 'VALUE_CONSTANT',
+    alias: '',
+    value: { type: { id: 'INTEGER', type_info: null }, is_null: false, value: 0 },
+  };
+}

@@ -1,0 +1,324 @@
+// The planner: parses a statement with DuckDB, finds the lake tables it reads, prunes their files
+// by statistics, and cuts it into fragments for executors plus a merge for the coordinator:
+// stream-through scans, partial aggregation, or gather (scans with pushdown, the rest in the
+// merge) — gather is always correct, so every query DuckDB accepts gets DuckDB's answer.
+import { DuckDBConnection } from '@duckdb/node-api';
+import { Catalog, DataFile, TableInfo } from '../catalog/catalog';
+import { tableScanSql } from '../catalog/scan-sql';
+import { duckdbError } from '../duckdb/errors';
+import { and, clone, columnRef, isNode, Node, parse, ParsedStatement, render, selectNode, walk } from './ast';
+import { contains, findOccurrences, Occurrence } from './occurrences';
+import { partialAggregate } from './partial-aggregate';
+import { Fragment, Plan, PruneReport, Stage, StageKind } from './plan';
+import { ConstantValue, Pred, pruneFiles, toPred } from './prune';
+
+export interface PlannerOptions {
+  /** How many executors share the work (fragments ≈ 2 per executor). */
+  executors: number;
+  /** A unique prefix for the merge's temporary tables. */
+  prefix: string;
+}
+
+/** A plan plus what only the coordinator needs to run it. */
+export interface PlannedQuery extends Plan {
+  /** Output names of the statement (for EXPLAIN). */
+  columns: readonly string[];
+}
+
+const local = (sql: string, note: string): PlannedQuery => ({
+  kind: 'local',
+  sql,
+  stages: [],
+  merge: null,
+  notes: [note],
+  columns: [],
+});
+
+/** Lists every table reference so the catalog can be asked about them before resolving. */
+function tableNames(node: Node): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  walk(node, (n) => {
+    if (n.type === 'BASE_TABLE' && !n.catalog_name) out.push([String(n.schema_name ?? ''), String(n.table_name)]);
+    return undefined;
+  });
+  return out;
+}
+
+async function aggregateNames(conn: DuckDBConnection): Promise<Set<string>> {
+  const r = await conn.runAndReadAll("SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'");
+  return new Set(r.getRows().map((x) => String(x[0])));
+}
+
+/** Output column names and DuckDB types of a statement (prepared, not run). */
+async function describe(conn: DuckDBConnection, sql: string): Promise<{ names: string[]; types: string[] }> {
+  const stmt = await conn.prepare(sql);
+  try {
+    const names: string[] = [];
+    const types: string[] = [];
+    for (let i = 0; i < stmt.columnCount; i++) {
+      names.push(stmt.columnName(i));
+      types.push(stmt.columnType(i).toString());
+    }
+    return { names, types };
+  } finally {
+    stmt.destroySync();
+  }
+}
+
+class TypeNodes {
+  private readonly cache = new Map<string, Node>();
+  constructor(private readonly conn: DuckDBConnection) {}
+
+  /** The cast_type JSON of a DuckDB type name, as DuckDB's parser spells it. */
+  async get(type: string): Promise<Node> {
+    const hit = this.cache.get(type);
+    if (hit) return hit;
+    if (!/^[A-Za-z0-9_(), "[\]]+$/.test(type)) throw new Error(`unexpected type name ${type}`);
+    const parsed = await parse(this.conn, `SELECT CAST(NULL AS ${type})`);
+    const node = ((parsed as ParsedStatement[])[0].node.select_list as Node[])[0].cast_type as Node;
+    this.cache.set(type, node);
+    return node;
+  }
+}
+
+/** The TABLE_FUNCTION node that reads `files` of `table`, under `alias`. */
+async function scanNode(conn: DuckDBConnection, table: TableInfo, files: readonly string[], alias: string): Promise<Node> {
+  const parsed = await parse(conn, `SELECT * FROM ${tableScanSql(table, files)}`);
+  const from = (parsed as ParsedStatement[])[0].node.from_table as Node;
+  return { ...from, alias };
+}
+
+/** Splits files into about `n` groups of similar byte size (largest first, into the lightest group). */
+function groupFiles(files: readonly DataFile[], n: number): DataFile[][] {
+  const k = Math.max(1, Math.min(n, files.length));
+  const groups: { bytes: number; files: DataFile[] }[] = Array.from({ length: k }, () => ({ bytes: 0, files: [] }));
+  for (const f of [...files].sort((a, b) => b.bytes - a.bytes)) {
+    const g = groups.reduce((m, x) => (x.bytes < m.bytes ? x : m));
+    g.files.push(f);
+    g.bytes += f.bytes;
+  }
+  return groups.filter((g) => g.files.length > 0).map((g) => g.files.sort((a, b) => (a.path < b.path ? -1 : 1)));
+}
+
+/** Has DuckDB evaluate the constants conditions compare with (VARCHAR rendering + type). */
+async function evaluateConstants(conn: DuckDBConnection, constants: Node[]): Promise<ConstantValue[]> {
+  if (constants.length === 0) return [];
+  const template = (await parse(conn, 'SELECT 1')) as ParsedStatement[];
+  const list: Node[] = [];
+  for (const c of constants) {
+    list.push({ class: 'CAST', type: 'OPERATOR_CAST', alias: '', child: clone(c), cast_type: { id: 'VARCHAR', type_info: null }, try_cast: true });
+    list.push({ class: 'FUNCTION', type: 'FUNCTION', alias: '', function_name: 'typeof', schema: '', children: [clone(c)], filter: null, order_bys: { type: 'ORDER_MODIFIER', orders: [] }, distinct: false, is_operator: false, export_state: false, catalog: '' });
+  }
+  const node = { ...template[0].node, select_list: list };
+  try {
+    const sql = await render(conn, { node });
+    const row = (await conn.runAndReadAll(sql)).getRows()[0];
+    return constants.map((_, i) => ({ text: row[2 * i] === null ? null : String(row[2 * i]), type: String(row[2 * i + 1]) }));
+  } catch {
+    // a constant DuckDB cannot evaluate alone: prune by nothing
+    return constants.map(() => ({ text: null, type: '' }));
+  }
+}
+
+/** Drops the files the occurrence's conditions exclude. */
+async function prune(conn: DuckDBConnection, occ: Occurrence): Promise<{ files: DataFile[]; report: PruneReport; filters: string[] }> {
+  const constants: Node[] = [];
+  const columnOf = (ref: Node): string | null => {
+    const parts = ref.column_names as string[];
+    return parts[parts.length - 1];
+  };
+  const preds: Pred[] = occ.filters.map((f) => toPred(f, columnOf, constants));
+  const values = await evaluateConstants(conn, constants);
+  const filters: string[] = [];
+  for (const f of occ.filters) filters.push(await renderExpression(conn, f));
+  const result = pruneFiles(occ.table, preds, values, (i) => filters[i]);
+  const all = occ.table.files;
+  return {
+    files: result.files,
+    filters,
+    report: {
+      filesTotal: all.length,
+      filesKept: result.files.length,
+      bytesTotal: all.reduce((s, f) => s + f.bytes, 0),
+      bytesKept: result.files.reduce((s, f) => s + f.bytes, 0),
+      rowGroupsTotal: result.rowGroupsTotal,
+      rowGroupsKept: result.rowGroupsKept,
+      reasons: result.reasons,
+    },
+  };
+}
+
+/** SQL text of one expression (for EXPLAIN). */
+async function renderExpression(conn: DuckDBConnection, e: Node): Promise<string> {
+  const template = (await parse(conn, 'SELECT 1')) as ParsedStatement[];
+  const sql = await render(conn, { node: { ...template[0].node, select_list: [clone(e)] } });
+  return sql.replace(/^SELECT\s+/i, '');
+}
+
+function isAggregateQuery(select: Node, aggregates: ReadonlySet<string>): boolean {
+  return (
+    (select.group_expressions as Node[]).length > 0 ||
+    contains(select.select_list, (n) => n.class === 'FUNCTION' && aggregates.has(String(n.function_name).toLowerCase()))
+  );
+}
+
+/** Plans `sql` for the session whose connection is `conn` (its current schema resolves names). */
+export async function planQuery(
+  conn: DuckDBConnection,
+  catalog: Catalog,
+  sql: string,
+  opts: PlannerOptions,
+): Promise<PlannedQuery> {
+  const statements = await parse(conn, sql);
+  if (!statements) return local(sql, 'not a query DuckDB can serialise (only SELECT is distributed)');
+  if (statements.length !== 1) return local(sql, 'several statements: run as a script on the coordinator');
+  const statement = statements[0];
+  const root = statement.node;
+
+  // resolve lake tables (the session's current schema for unqualified names)
+  const current = String((await conn.runAndReadAll('SELECT current_schema()')).getRows()[0][0]);
+  const tables = new Map<string, TableInfo | null>();
+  for (const [schema, name] of tableNames(root)) {
+    const s = schema || current;
+    const key = `${s}\u0000${name}`.toLowerCase();
+    if (!tables.has(key)) tables.set(key, await catalog.table(s, name));
+  }
+  const resolve = (schema: string, name: string): TableInfo | null =>
+    tables.get(`${schema || current}\u0000${name}`.toLowerCase()) ?? null;
+  const occurrences = findOccurrences(root, resolve);
+  if (occurrences.length === 0) return local(sql, 'reads no lake table');
+  if (occurrences.some((o) => (o.ref.column_name_alias as unknown[] | undefined)?.length)) {
+    return local(sql, 'a lake table with column aliases: run on the coordinator');
+  }
+  if (occurrences.some((o) => o.table.files.length === 0)) return local(sql, 'a lake table without files');
+
+  let described: { names: string[]; types: string[] };
+  try {
+    described = await describe(conn, sql);
+  } catch (e) {
+    throw duckdbError(e);
+  }
+  const aggregates = await aggregateNames(conn);
+  const types = new TypeNodes(conn);
+  const hasParams = contains(root, (n) => n.class === 'PARAMETER');
+  const notes: string[] = [];
+  const fragmentsPerStage = Math.max(1, opts.executors * 2);
+
+  const buildStage = async (
+    occ: Occurrence,
+    index: number,
+    kind: StageKind,
+    fragmentOf: (scan: Node) => Node,
+  ): Promise<Stage> => {
+    const pruned = await prune(conn, occ);
+    // a stage whose files were all pruned still runs once over one file with nothing matching, so
+    // the merge sees the right columns and types
+    const files = pruned.files.length > 0 ? pruned.files : [occ.table.files[0]];
+    const empty = pruned.files.length === 0;
+    const fragments: Fragment[] = [];
+    const stageId = `s${index}`;
+    for (const group of groupFiles(files, fragmentsPerStage)) {
+      const scan = await scanNode(conn, occ.table, group.map((f) => f.path), occ.alias);
+      const node = fragmentOf(scan);
+      if (empty) node.where_clause = falseConstant();
+      fragments.push({
+        id: `${stageId}f${fragments.length}`,
+        stage: stageId,
+        sql: await render(conn, { node }),
+        inputs: [
+          {
+            table: `${occ.table.schema}.${occ.table.name}`,
+            format: occ.table.format,
+            files: group.map((f) => f.path),
+            bytes: empty ? 0 : group.reduce((s, f) => s + f.bytes, 0),
+            rows: empty ? 0 : group.reduce((s, f) => s + f.rows, 0),
+          },
+        ],
+      });
+    }
+    return {
+      id: stageId,
+      kind,
+      table: `${occ.table.schema}.${occ.table.name}`,
+      output: `${opts.prefix}_${stageId}`,
+      fragments,
+      pruning: pruned.report,
+      pushed: { columns: occ.columns, filters: pruned.filters },
+    };
+  };
+
+  const single = occurrences.length === 1 && root.type === 'SELECT_NODE' && root.from_table === occurrences[0].ref;
+  // 1. one table, no aggregation: every fragment runs the whole query over its files; the union of
+  //    their rows is the answer, streamed straight through
+  if (
+    single &&
+    !hasParams &&
+    !isAggregateQuery(root, aggregates) &&
+    (root.modifiers as Node[]).length === 0 &&
+    !root.qualify &&
+    !root.sample &&
+    (root.cte_map as { map: unknown[] }).map.length === 0 &&
+    !contains(root, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW')
+  ) {
+    const occ = occurrences[0];
+    const stage = await buildStage(occ, 0, 'scan', (scan) => ({ ...clone(root), from_table: scan }));
+    notes.push('one lake table, no aggregation or ordering: each fragment runs the whole query; rows stream through');
+    return { kind: 'distributed', sql, stages: [stage], merge: null, notes, columns: described.names };
+  }
+  // 2. one table with GROUP BY / aggregates: partial aggregation on executors, final in the merge
+  if (single && !hasParams && isAggregateQuery(root, aggregates)) {
+    const outputTypes: Node[] = [];
+    for (const t of described.types) outputTypes.push(await types.get(t));
+    const typeNode = new Map<string, Node>();
+    for (const t of ['BIGINT', 'DOUBLE']) typeNode.set(t, await types.get(t));
+    const partial = partialAggregate(root, occurrences[0].ref, aggregates, described.names, outputTypes, (t) => typeNode.get(t) as Node);
+    if (partial) {
+      const stage = await buildStage(occurrences[0], 0, 'partial-aggregate', (scan) => ({ ...clone(partial.fragment), from_table: scan }));
+      const merge = clone(partial.merge);
+      (merge.from_table as Node).table_name = stage.output;
+      notes.push('one lake table with aggregates: partial aggregates on executors, combined in the merge');
+      return { kind: 'distributed', sql, stages: [stage], merge: await render(conn, { node: merge }), notes, columns: described.names };
+    }
+    notes.push('aggregates outside the partial-aggregation pattern: gather');
+  }
+  // 3. gather: each table reference becomes a scan with its columns and filters pushed down; the
+  //    statement itself runs in the merge over the gathered rows
+  const stages: Stage[] = [];
+  for (const [i, occ] of occurrences.entries()) {
+    const stage = await buildStage(occ, i, 'scan', (scan) => {
+      const cols = occ.columns === '*' ? [{ class: 'STAR', type: 'STAR', alias: '', relation_name: '', exclude_list: [], replace_list: [], columns: false, expr: null, qualified_exclude_list: [], rename_list: [] } as Node] : occ.columns.map((c) => columnRef(occ.alias, c));
+      // no column used (count(*)): one constant column keeps the row count
+      const list = cols.length > 0 ? cols : [{ ...booleanTrue(), alias: '__skein_row' }];
+      return selectNode(list, scan, and(occ.filters.map((f) => clone(f))));
+    });
+    stages.push(stage);
+    // the merge reads the gathered rows under the reference's alias, so qualified columns still resolve
+    for (const k of Object.keys(occ.ref)) delete occ.ref[k];
+    Object.assign(occ.ref, {
+      type: 'BASE_TABLE',
+      alias: occ.alias,
+      sample: null,
+      schema_name: '',
+      table_name: stage.output,
+      column_name_alias: [],
+      catalog_name: '',
+      at_clause: null,
+    });
+  }
+  notes.push(
+    occurrences.length > 1
+      ? `${occurrences.length} lake table references: scans with pushdown on executors, joins and the rest in the merge`
+      : 'gather: scan with pushdown on executors, the rest of the query in the merge',
+  );
+  return { kind: 'distributed', sql, stages, merge: await render(conn, statement), notes, columns: described.names };
+}
+
+function booleanTrue(): Node {
+  return { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'BOOLEAN', type_info: null }, is_null: false, value: true } };
+}
+
+function falseConstant(): Node {
+  return { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'BOOLEAN', type_info: null }, is_null: false, value: false } };
+}
+
+export { isNode };
