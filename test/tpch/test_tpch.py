@@ -1,0 +1,110 @@
+"""TPC-H differential test: each of the 22 queries, on each layout, through a Skein server (ADBC Flight
+SQL driver), must give single-node DuckDB's answer on the same files (reference.py); see compare.py for
+what "the same" means (ties in ORDER BY, LIMIT, doubles).
+
+The server exposes each layout as a schema (`single.lineitem`, `partitioned.orders`, ...). Queries keep
+their unqualified table names and run in a session whose current schema is the layout (ADBC's
+adbc_current_db_schema, i.e. Flight SQL SetSessionOptions), so the query text is exactly DuckDB's.
+
+Environment (test/tpch/run.sh sets it all):
+  SKEIN_TPCH_URI             the server (grpc://host:port); without it the module is skipped
+  SKEIN_TPCH_USER/PASSWORD   credentials (default: SKEIN_TEST_USER/SKEIN_TEST_PASSWORD, else none)
+  SKEIN_TPCH_QUERIES         folder with q01.sql..q22.sql (queries.py)
+  SKEIN_TPCH_REFERENCE       folder written by reference.py
+  SKEIN_TPCH_LAYOUTS         layouts to test (default: single multi partitioned)
+  SKEIN_TPCH_ONLY            query numbers to run, e.g. "1 3 18" (default: all 22)
+  SKEIN_TPCH_CREATE_VIEWS    a data root: before the tests, create the layout schemas as views over
+                             its files through ADBC (for servers without a directory catalog)
+"""
+
+import json
+import os
+
+import pytest
+
+if not os.environ.get("SKEIN_TPCH_URI"):
+    pytest.skip("SKEIN_TPCH_URI is not set: the TPC-H differential test needs a Skein server serving the "
+                "TPC-H layouts (test/tpch/run.sh starts one)", allow_module_level=True)
+
+import adbc_driver_flightsql.dbapi as flightsql  # noqa: E402
+
+from compare import compare_tables, read_arrows  # noqa: E402
+from tpch_tables import LAYOUTS, create_views_sql  # noqa: E402
+
+URI = os.environ["SKEIN_TPCH_URI"]
+USER = os.environ.get("SKEIN_TPCH_USER") or os.environ.get("SKEIN_TEST_USER")
+PASSWORD = os.environ.get("SKEIN_TPCH_PASSWORD") or os.environ.get("SKEIN_TEST_PASSWORD")
+SELECTED_LAYOUTS = os.environ.get("SKEIN_TPCH_LAYOUTS", " ".join(LAYOUTS)).split()
+SELECTED_QUERIES = [int(n) for n in os.environ.get("SKEIN_TPCH_ONLY", " ".join(map(str, range(1, 23)))).split()]
+
+
+def required_dir(name):
+    path = os.environ.get(name)
+    if not path or not os.path.isdir(path):
+        pytest.fail(f"{name} must name a folder (got {path!r}); test/tpch/run.sh sets it", pytrace=False)
+    return path
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def connect():
+    kwargs = {} if USER is None else {"username": USER, "password": PASSWORD}
+    return flightsql.connect(URI, db_kwargs=kwargs, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def views():
+    """Creates the layout schemas as views over the files when SKEIN_TPCH_CREATE_VIEWS names a root."""
+    root = os.environ.get("SKEIN_TPCH_CREATE_VIEWS")
+    if root:
+        conn = connect()
+        try:
+            with conn.cursor() as cur:
+                for layout in SELECTED_LAYOUTS:
+                    for statement in create_views_sql(os.path.abspath(root), layout, schema=layout):
+                        cur.execute(statement)
+        finally:
+            conn.close()
+
+
+@pytest.fixture(scope="session")
+def layout_connection(views):
+    """One ADBC connection per layout, its session's current schema set to the layout."""
+    opened = {}
+
+    def get(layout):
+        if layout not in opened:
+            conn = connect()
+            conn.adbc_current_db_schema = layout
+            opened[layout] = conn
+        return opened[layout]
+
+    yield get
+    for conn in opened.values():
+        conn.close()
+
+
+@pytest.mark.parametrize("layout", SELECTED_LAYOUTS)
+def test_session_schema_is_the_layout(layout_connection, layout):
+    with layout_connection(layout).cursor() as cur:
+        cur.execute("SELECT current_schema(), count(*) FROM lineitem")
+        schema, rows = cur.fetchone()
+    assert schema == layout
+    assert rows > 0
+
+
+@pytest.mark.parametrize("query", SELECTED_QUERIES, ids=lambda n: f"q{n:02d}")
+@pytest.mark.parametrize("layout", SELECTED_LAYOUTS)
+def test_query_matches_duckdb(layout_connection, layout, query):
+    queries, reference = required_dir("SKEIN_TPCH_QUERIES"), required_dir("SKEIN_TPCH_REFERENCE")
+    sql = read(os.path.join(queries, f"q{query:02d}.sql"))
+    expected = read_arrows(os.path.join(reference, layout, f"q{query:02d}.arrows"))
+    shape = json.loads(read(os.path.join(reference, f"q{query:02d}.json")))["shape"]
+    with layout_connection(layout).cursor() as cur:
+        cur.execute(sql)
+        actual = cur.fetch_arrow_table()
+    problem = compare_tables(expected, actual, shape)
+    assert problem is None, f"Q{query} on {layout}: {problem}"
