@@ -86,6 +86,37 @@ export const configSchema = z
       })
       .strict()
       .default({ streamingBufferSize: '64MB' }),
+    /**
+     * Lake tables: `<root>/<schema>/<table>/` directories of Parquet/CSV/JSON files and/or a catalog
+     * file listing tables; checked for changed files every refreshSeconds.
+     */
+    catalog: z
+      .object({
+        root: z.string().min(1).optional(),
+        file: z.string().min(1).optional(),
+        refreshSeconds: z.number().positive().default(5),
+      })
+      .strict()
+      .default({ refreshSeconds: 5 }),
+    /**
+     * Executors for distributed queries. count 0: none, the coordinator's DuckDB runs everything;
+     * N ≥ 1: N executors, in this process or as local `skein executor` child processes.
+     */
+    executors: z
+      .object({
+        count: z.number().int().min(0).max(256).default(0),
+        mode: z.enum(['in-process', 'child-process']).default('in-process'),
+        /** DuckDB threads per executor. */
+        threads: z.number().int().positive().default(1),
+        memoryLimit: z.string().optional(),
+        /** HMAC secret for fragments; random per start when absent (children get it by environment). */
+        secret: z.string().min(16).optional(),
+        fragmentTimeoutSeconds: z.number().positive().default(300),
+        /** Fragments one executor runs at once. */
+        slots: z.number().int().positive().default(2),
+      })
+      .strict()
+      .default({ count: 0, mode: 'in-process', threads: 1, fragmentTimeoutSeconds: 300, slots: 2 }),
   })
   .strict();
 
@@ -119,6 +150,12 @@ const envKeys: Record<string, (v: string, into: Record<string, unknown>) => void
     (o.maxConcurrentQueries = intOf('SKEIN_MAX_CONCURRENT_QUERIES', v)),
   SKEIN_THREADS: (v, o) => (o.duckdb = { ...(o.duckdb as object), threads: intOf('SKEIN_THREADS', v) }),
   SKEIN_MEMORY_LIMIT: (v, o) => (o.duckdb = { ...(o.duckdb as object), memoryLimit: v }),
+  SKEIN_CATALOG_ROOT: (v, o) => (o.catalog = { ...(o.catalog as object), root: v }),
+  SKEIN_EXECUTORS: (v, o) => (o.executors = { ...(o.executors as object), count: intOf('SKEIN_EXECUTORS', v) }),
+  SKEIN_EXECUTOR_MODE: (v, o) => (o.executors = { ...(o.executors as object), mode: v }),
+  SKEIN_EXECUTOR_THREADS: (v, o) =>
+    (o.executors = { ...(o.executors as object), threads: intOf('SKEIN_EXECUTOR_THREADS', v) }),
+  SKEIN_EXECUTOR_SECRET: (v, o) => (o.executors = { ...(o.executors as object), secret: v }),
 };
 
 function intOf(name: string, v: string): number {

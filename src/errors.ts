@@ -71,6 +71,12 @@ export class FailedPreconditionError extends SkeinError {
   }
 }
 
+export class UnavailableError extends SkeinError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(status.UNAVAILABLE, message, options);
+  }
+}
+
 export class InternalError extends SkeinError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(status.INTERNAL, message, options);

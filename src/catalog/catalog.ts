@@ -26,7 +26,10 @@ export interface DataFile {
   path: string;
   bytes: number;
   rows: number;
-  /** Hive partition values from the path (`year=1995/month=3/…`), as strings. */
+  /**
+   * Hive partition values from the path (`year=1995/month=3/…`), as strings, percent-decoded as
+   * DuckDB decodes them. A NULL partition (`__HIVE_DEFAULT_PARTITION__`) has no entry.
+   */
   partition: Readonly<Record<string, string>>;
   /** File-level stats (over all row groups); empty when the format has none (CSV, JSON). */
   columns: Readonly<Record<string, ColumnStats>>;
@@ -49,6 +52,8 @@ export interface TableInfo {
   /** Data columns then hive partition columns, in DuckDB's order for `SELECT *` over the files. */
   columns: readonly ColumnInfo[];
   partitionColumns: readonly string[];
+  /** The files do not all have the same columns: read them with `union_by_name = true`. */
+  unionByName: boolean;
   files: readonly DataFile[];
   /** Changes whenever any file changes (for caches keyed by table version). */
   version: string;

@@ -10,6 +10,7 @@ import { SKEIN_VERSION } from '../version';
 import { writeArrow, writeCsv, writeJsonLines, writeTable } from './format';
 import { queryTarget, QueryTargetFlags } from './query-target';
 import { serveCommand, tlsFlags } from './serve';
+import { addExecutorCommand } from './executor';
 
 function port(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new CliArgError('must be a port number (0-65535)');
@@ -25,6 +26,14 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
+  executors?: number;
+  executorMode?: string;
+  catalogRoot?: string;
+}
+
+function count(v: string): number {
+  if (!/^\d+$/.test(v)) throw new CliArgError('must be a whole number');
+  return Number(v);
 }
 
 const program = new Command('skein')
@@ -39,13 +48,23 @@ program
   .option('--database <file>', 'DuckDB database file (default in-memory, env SKEIN_DATABASE)')
   .option('--config <file>', 'JSON config file (env SKEIN_CONFIG)')
   .option('--demo', 'create the demo dataset (schema "demo") at start')
+  .option('--catalog-root <dir>', 'serve the lake tables under DIR/<schema>/<table>/ (env SKEIN_CATALOG_ROOT)')
   .option('--tls-cert <file>', 'serve TLS (grpc+tls://) with this PEM certificate chain (env SKEIN_TLS_CERT)')
   .option('--tls-key <file>', 'PEM private key of --tls-cert (env SKEIN_TLS_KEY)')
   .option('--tls-client-ca <file>', 'mutual TLS: require client certificates signed by this CA (env SKEIN_TLS_CLIENT_CA)')
+  .option('--executors <n>', 'run lake-table queries on N executors (0 = none; env SKEIN_EXECUTORS)', count)
+  .addOption(
+    new Option('--executor-mode <mode>', 'where executors run (env SKEIN_EXECUTOR_MODE)').choices(['in-process', 'child-process']),
+  )
   .action(async (o: ServeFlags) => {
+    // only the flags given, so the rest of a file's or the environment's `executors` stays
+    const executors = {
+      ...(o.executors !== undefined && { count: o.executors }),
+      ...(o.executorMode !== undefined && { mode: o.executorMode }),
+    };
     const config = loadConfig({
       file: o.config,
-      overrides: { host: o.host, port: o.port, database: o.database, demo: o.demo, tls: tlsFlags(o) },
+      overrides: { host: o.host, port: o.port, database: o.database, demo: o.demo, tls: tlsFlags(o), catalog: o.catalogRoot ? { root: o.catalogRoot } : undefined, executors: Object.keys(executors).length > 0 ? executors : undefined },
     });
     await serveCommand(config);
   });
@@ -87,6 +106,8 @@ program
       }
     },
   );
+
+addExecutorCommand(program);
 
 program
   .command('hash-password')

@@ -2,9 +2,13 @@
 // until SIGINT/SIGTERM.
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { CatalogViews } from '../catalog/register';
+import { openCatalog } from '../catalog/open';
 import { Config, UserConfig } from '../config';
 import { createDemoData } from '../demo';
 import { Database } from '../duckdb/database';
+import { ExecutorPool } from '../executors/pool';
+import { startExecutorPool } from '../executors/start';
 import { sandboxPolicy } from '../duckdb/sandbox';
 import { Authenticator } from '../flight/auth';
 import { LoginLimiter } from '../flight/login-limiter';
@@ -46,16 +50,34 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
+  const catalog = await openCatalog(config.catalog);
+  // lake table files are readable in the sandbox: their roots join the allowed directories
+  const allowed = [...config.sandbox.allowedDirectories, ...(catalog?.roots ?? [])];
   const db = await Database.open({
     path: config.database,
     threads: config.duckdb.threads,
     memoryLimit: config.duckdb.memoryLimit,
     streamingBufferSize: config.duckdb.streamingBufferSize,
     sandbox: config.sandbox.enabled
-      ? sandboxPolicy(config.sandbox.allowedDirectories.map((d) => resolve(d)), config.sessionSettings)
+      ? sandboxPolicy(allowed.map((d) => resolve(d)), config.sessionSettings)
       : null,
+  }).catch(async (e: unknown) => {
+    await catalog?.close();
+    throw e;
   });
   if (config.demo) await createDemoData(db);
+  let executors: ExecutorPool | null;
+  try {
+    executors = await startExecutorPool(config, catalog?.roots ?? []);
+  } catch (e) {
+    await Promise.all([db.close(), catalog?.close()]);
+    throw e;
+  }
+  const views = catalog ? await CatalogViews.start(db, catalog, config.catalog.refreshSeconds) : null;
+  const closeCatalog = async (): Promise<void> => {
+    views?.close();
+    await catalog?.close();
+  };
   const { users, announce } = defaultUsers(config);
   const server = new FlightSqlServer({
     config,
@@ -72,13 +94,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     transactions: new TransactionRegistry(db, config.transactionIdleSeconds * 1000, config.sessionIdleSeconds * 1000),
     limits: new UserLimits(config.maxStatementsPerUser),
     polls: new PollRegistry(config.resultTtlSeconds * 1000),
+    executors,
+    catalog,
     version: SKEIN_VERSION,
   });
   let port: number;
   try {
     port = await server.listen(config.host, config.port);
   } catch (e) {
-    await db.close();
+    await Promise.all([db.close(), executors?.close(), closeCatalog()]);
     throw e;
   }
   if (announce) process.stdout.write(`${announce}\n`);
@@ -90,7 +114,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     port,
     close: async () => {
       // stop running queries first so in-flight calls end (with CANCELLED) and shutdown is prompt
-      await Promise.all([server.close(), db.close()]);
+      await Promise.all([server.close(), db.close(), executors?.close(), closeCatalog()]);
     },
   };
 }

@@ -79,7 +79,10 @@ async function tables(ctx: CallContext, value: Buffer): Promise<A.RecordBatch> {
               CASE WHEN temporary THEN 'LOCAL TEMPORARY' ELSE 'BASE TABLE' END AS table_type
        FROM duckdb_tables() WHERE NOT internal AND (temporary OR ${HIDDEN})
        UNION ALL
-       SELECT database_name, schema_name, view_name, CASE WHEN temporary THEN 'LOCAL TEMPORARY' ELSE 'VIEW' END
+       -- lake tables are views over their files to DuckDB, but tables to the people browsing them
+       SELECT database_name, schema_name, view_name,
+              CASE WHEN temporary THEN 'LOCAL TEMPORARY'
+                   WHEN starts_with(coalesce(comment, ''), 'lake table') THEN 'BASE TABLE' ELSE 'VIEW' END
        FROM duckdb_views() WHERE NOT internal AND (temporary OR ${HIDDEN})
      ) t
      WHERE ($1::VARCHAR IS NULL OR database_name = $1)
