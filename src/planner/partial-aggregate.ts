@@ -104,7 +104,9 @@ export function partialAggregate(
     else if (name === 'min' || name === 'max') fin = functionCall(name, [partial(name)]);
     else if (name === 'count' || name === 'count_star') {
       const c = name === 'count_star' ? partialStar(partials) : partial('count');
-      fin = cast(functionCall('coalesce', [functionCall('sum', [c]), constantZero()]), typeOf('BIGINT'));
+      // COALESCE is an operator to DuckDB's parser, not a function
+      const total: Node = { class: 'OPERATOR', type: 'OPERATOR_COALESCE', alias: '', children: [functionCall('sum', [c]), constantZero()] };
+      fin = cast(total, typeOf('BIGINT'));
     } else {
       // avg: DuckDB answers DOUBLE for every numeric input
       const s = partial('sum');
