@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need, builds Skein, runs the TypeScript tests (jest), then
 # starts one server and runs the real-client suites against it: Python ADBC + pyarrow, the Go ADBC
-# driver, the Java Flight SQL JDBC driver. Stops everything it started. Exit status: 0 only if all
-# suites passed. SKEIN_TEST_ONLY="jest python go java" picks suites.
+# driver, the Java Flight SQL JDBC driver; then the TPC-H differential suite (SF 0.1, every layout,
+# 1/2/4 executors; it starts its own servers). Stops everything it started. Exit status: 0 only if
+# all suites passed. SKEIN_TEST_ONLY="jest python go java tpch" picks suites.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-only="${SKEIN_TEST_ONLY:-jest python go java}"
+only="${SKEIN_TEST_ONLY:-jest python go java tpch}"
 work="$root/build/test"
 mkdir -p "$work"
 
@@ -93,6 +94,10 @@ if want python || want go || want java; then
     failed=$((failed + 1))
     failed_names="$failed_names server-alive"
   fi
+fi
+
+if want tpch; then
+  SKEIN_TPCH_NO_BUILD=1 run_suite "tpch (SF 0.1 differential, 1/2/4 executors)" bash test/tpch/run.sh
 fi
 
 echo
