@@ -3,7 +3,7 @@
 // query answered with the distributed plan. Everything else runs on the coordinator's DuckDB.
 import { randomBytes } from 'node:crypto';
 import * as A from 'apache-arrow';
-import { runPlan } from '../executors/run-plan';
+import { PlanStats, runPlan } from '../executors/run-plan';
 import { explainRows } from '../planner/explain';
 import { planQuery } from '../planner/planner';
 import { leaseFor } from './connections';
@@ -11,6 +11,7 @@ import { BatchSource, CallContext, staticSource } from './context';
 import { batchOptions } from './statements';
 
 const EXPLAIN = /^\s*EXPLAIN\s+(?!ANALY[SZ]E\b)/i;
+const EXPLAIN_ANALYZE = /^\s*EXPLAIN\s+ANALY[SZ]E\s+/i;
 
 export const EXPLAIN_SCHEMA = new A.Schema([
   new A.Field('explain_key', new A.Utf8(), true),
@@ -31,7 +32,8 @@ export async function runDistributed(
   if (!catalog || !executors || executors.size === 0) return null;
   if (transactionId && transactionId.length > 0) return null;
   const explain = EXPLAIN.test(text);
-  const query = explain ? text.replace(EXPLAIN, '') : text;
+  const analyze = EXPLAIN_ANALYZE.test(text);
+  const query = explain ? text.replace(EXPLAIN, '') : analyze ? text.replace(EXPLAIN_ANALYZE, '') : text;
   const lease = await leaseFor(ctx, null, { fresh: true });
   let handedOver = false;
   try {
@@ -40,23 +42,51 @@ export async function runDistributed(
       prefix: `__skein_${randomBytes(4).toString('hex')}`,
     });
     if (plan.kind === 'local') return null;
-    if (explain) {
-      const rows = explainRows(plan);
-      const batch = new A.RecordBatch(EXPLAIN_SCHEMA, A.makeData({
-        type: new A.Struct(EXPLAIN_SCHEMA.fields),
-        length: rows.length,
-        nullCount: 0,
-        children: [
-          A.vectorFromArray(rows.map((r) => r[0]), new A.Utf8()).data[0],
-          A.vectorFromArray(rows.map((r) => r[1]), new A.Utf8()).data[0],
-        ],
-      }));
-      return staticSource(EXPLAIN_SCHEMA, [batch]);
-    }
+    if (explain) return staticSource(EXPLAIN_SCHEMA, [explainBatch(explainRows(plan))]);
     handedOver = true;
+    if (analyze) {
+      // run it to the end, then report what it did
+      const started = performance.now();
+      const stats: PlanStats = { fragments: 0, rowsShipped: 0, arrowBytesShipped: 0 };
+      const result = await runPlan(plan, executors, lease, { signal: ctx.signal, batch: batchOptions(ctx), params }, stats);
+      let rows = 0;
+      try {
+        for await (const b of result.batches) rows += b.numRows;
+      } finally {
+        result.close();
+      }
+      const scanned = plan.stages.reduce((n, st) => n + st.pruning.bytesKept, 0);
+      const analyzed: Array<[string, string]> = [
+        ['analyze', [
+          `elapsed: ${(performance.now() - started).toFixed(1)} ms`,
+          `result rows: ${rows}`,
+          `fragments run: ${stats.fragments}`,
+          `rows shipped from executors: ${stats.rowsShipped}`,
+          `Arrow bytes shipped: ${stats.arrowBytesShipped}`,
+          `file bytes scanned: ${scanned}`,
+          `shipped ÷ scanned: ${scanned > 0 ? (stats.arrowBytesShipped / scanned).toExponential(3) : 'n/a'}`,
+        ].join('\n')],
+      ];
+      return staticSource(EXPLAIN_SCHEMA, [explainBatch([...explainRows(plan), ...analyzed])]);
+    }
     const result = await runPlan(plan, executors, lease, { signal: ctx.signal, batch: batchOptions(ctx), params });
     return { schema: result.schema, batches: result.batches, interrupt: result.interrupt, close: result.close };
   } finally {
     if (!handedOver) lease.release();
   }
+}
+
+function explainBatch(rows: Array<[string, string]>): A.RecordBatch {
+  return new A.RecordBatch(
+    EXPLAIN_SCHEMA,
+    A.makeData({
+      type: new A.Struct(EXPLAIN_SCHEMA.fields),
+      length: rows.length,
+      nullCount: 0,
+      children: [
+        A.vectorFromArray(rows.map((r) => r[0]), new A.Utf8()).data[0],
+        A.vectorFromArray(rows.map((r) => r[1]), new A.Utf8()).data[0],
+      ],
+    }),
+  );
 }

@@ -61,7 +61,16 @@ export function partialAggregate(
 ): PartialAggregate | null {
   if (select.type !== 'SELECT_NODE' || select.from_table !== tableRef) return null;
   if ((select.cte_map as { map: unknown[] }).map.length > 0) return null;
-  if (select.qualify || select.sample || select.aggregate_handling !== 'STANDARD_HANDLING') return null;
+  if (select.qualify || select.sample) return null;
+  if (select.aggregate_handling === 'FORCE_AGGREGATES' && (select.group_expressions as Node[]).length === 0) {
+    // GROUP BY ALL: the select-list items without aggregates are the groups
+    const keys = (select.select_list as Node[])
+      .filter((item) => !contains(item, (n) => isAggregate(n, aggregates)))
+      .map((item) => ({ ...clone(item), alias: '' }));
+    select = { ...select, group_expressions: keys, group_sets: keys.length > 0 ? [keys.map((_, i) => i)] : [], aggregate_handling: 'STANDARD_HANDLING' };
+    tableRef = select.from_table as Node;
+  }
+  if (select.aggregate_handling !== 'STANDARD_HANDLING') return null;
   const modifiers = select.modifiers as Node[];
   if (modifiers.some((m) => m.type !== 'ORDER_MODIFIER' && m.type !== 'LIMIT_MODIFIER')) return null;
   if (contains(select, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW' || n.class === 'STAR')) return null;

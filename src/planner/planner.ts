@@ -265,7 +265,17 @@ export async function planQuery(
     notes.push('one lake table, no aggregation or ordering: each fragment runs the whole query; rows stream through');
     return { kind: 'distributed', sql, stages: [stage], merge: null, notes, columns: described.names };
   }
-  // 2. one table with GROUP BY / aggregates: partial aggregation on executors, final in the merge
+  // 2. one table, ORDER BY … LIMIT without aggregation: each fragment keeps its own top rows
+  if (single && !hasParams && !isAggregateQuery(root, aggregates)) {
+    const topN = topNShape(root);
+    if (topN) {
+      const stage = await buildStage(occurrences[0], 0, 'top-n', (scan) => ({ ...clone(root), from_table: scan, modifiers: topN.fragmentModifiers }));
+      const merge = topNMerge(stage.output, topN);
+      notes.push(`one lake table with ORDER BY … LIMIT: each fragment keeps its top ${topN.keep} rows, the merge the overall top`);
+      return { kind: 'distributed', sql, stages: [stage], merge: await render(conn, { node: merge }), notes, columns: described.names };
+    }
+  }
+  // 3. one table with GROUP BY / aggregates: partial aggregation on executors, final in the merge
   if (single && !hasParams && isAggregateQuery(root, aggregates)) {
     const outputTypes: Node[] = [];
     for (const t of described.types) outputTypes.push(await types.get(t));
@@ -281,7 +291,7 @@ export async function planQuery(
     }
     notes.push('aggregates outside the partial-aggregation pattern: gather');
   }
-  // 3. gather: each table reference becomes a scan with its columns and filters pushed down; the
+  // 4. gather: each table reference becomes a scan with its columns and filters pushed down; the
   //    statement itself runs in the merge over the gathered rows
   const stages: Stage[] = [];
   for (const [i, occ] of occurrences.entries()) {
@@ -311,6 +321,79 @@ export async function planQuery(
       : 'gather: scan with pushdown on executors, the rest of the query in the merge',
   );
   return { kind: 'distributed', sql, stages, merge: await render(conn, statement), notes, columns: described.names };
+}
+
+interface TopN {
+  fragmentModifiers: Node[];
+  /** ORDER BY over output positions for the merge. */
+  orders: Node[];
+  limit: number;
+  offset: number;
+  keep: number;
+}
+
+function intValue(n: Node | null | undefined): number | null {
+  if (!n || n.class !== 'CONSTANT') return null;
+  const v = (n.value as { value?: unknown; is_null?: boolean }) ?? {};
+  return !v.is_null && typeof v.value === 'number' && Number.isInteger(v.value) && v.value >= 0 ? v.value : null;
+}
+
+function intConstant(v: number): Node {
+  return { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id: 'BIGINT', type_info: null }, is_null: false, value: v } };
+}
+
+function shapeOf(n: Node): string {
+  return JSON.stringify(n, (k, v: unknown) => (k === 'alias' || k === 'query_location' ? undefined : v));
+}
+
+/** ORDER BY … LIMIT n [OFFSET m] whose sort keys are output columns; null for any other shape. */
+function topNShape(root: Node): TopN | null {
+  if (root.qualify || root.sample || (root.cte_map as { map: unknown[] }).map.length > 0) return null;
+  if (contains(root, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW')) return null;
+  const mods = root.modifiers as Node[];
+  const order = mods.find((m) => m.type === 'ORDER_MODIFIER');
+  const limitMod = mods.find((m) => m.type === 'LIMIT_MODIFIER');
+  if (!order || !limitMod || mods.length !== 2) return null;
+  const limit = intValue(limitMod.limit as Node);
+  const offset = limitMod.offset ? intValue(limitMod.offset as Node) : 0;
+  if (limit === null || offset === null) return null;
+  const items = root.select_list as Node[];
+  if (items.some((i) => i.class === 'STAR')) return null;
+  const positionOf = (e: Node): number | null => {
+    const k = intValue(e);
+    if (k !== null) return k >= 1 && k <= items.length ? k : null;
+    if (e.class === 'COLUMN_REF' && (e.column_names as string[]).length === 1) {
+      const name = (e.column_names as string[])[0].toLowerCase();
+      const byAlias = items.findIndex((i) => String(i.alias).toLowerCase() === name);
+      if (byAlias >= 0) return byAlias + 1;
+    }
+    const i = items.findIndex((x) => shapeOf(x) === shapeOf(e));
+    return i >= 0 ? i + 1 : null;
+  };
+  const orders: Node[] = [];
+  for (const o of (order.orders as Node[])) {
+    const pos = positionOf(o.expression as Node);
+    if (pos === null) return null;
+    orders.push({ ...o, expression: intConstant(pos) });
+  }
+  const keep = limit + offset;
+  return {
+    fragmentModifiers: [clone(order), { type: 'LIMIT_MODIFIER', limit: intConstant(keep), offset: null }],
+    orders,
+    limit,
+    offset,
+    keep,
+  };
+}
+
+function topNMerge(input: string, t: TopN): Node {
+  const star: Node = { class: 'STAR', type: 'STAR', alias: '', relation_name: '', exclude_list: [], replace_list: [], columns: false, expr: null, qualified_exclude_list: [], rename_list: [] };
+  const node = selectNode([star], { type: 'BASE_TABLE', alias: '', sample: null, schema_name: '', table_name: input, column_name_alias: [], catalog_name: '', at_clause: null }, null);
+  node.modifiers = [
+    { type: 'ORDER_MODIFIER', orders: t.orders },
+    { type: 'LIMIT_MODIFIER', limit: intConstant(t.limit), offset: t.offset > 0 ? intConstant(t.offset) : null },
+  ];
+  return node;
 }
 
 function booleanTrue(): Node {
