@@ -21,7 +21,7 @@ export interface Fragment {
   inputs: readonly FragmentInput[];
 }
 
-export type StageKind = 'scan' | 'partial-aggregate' | 'top-n';
+export type StageKind = 'scan' | 'partial-aggregate' | 'top-n' | 'broadcast-join';
 
 export interface PruneReport {
   filesTotal: number;

@@ -247,6 +247,92 @@ export async function planQuery(
     };
   };
 
+
+  async function broadcastJoin(): Promise<PlannedQuery | null> {
+    const aggregate = isAggregateQuery(root, aggregates);
+    const mods = root.modifiers as Node[];
+    let fragmentNode: Node;
+    let merge: ((output: string) => Node) | null = null;
+    let how: string;
+    if (!aggregate && mods.length === 0) {
+      fragmentNode = clone(root);
+      how = 'rows stream through';
+    } else if (!aggregate) {
+      const topN = topNShape(root);
+      if (!topN) return null;
+      fragmentNode = { ...clone(root), modifiers: topN.fragmentModifiers };
+      merge = (output) => topNMerge(output, topN);
+      how = `each fragment keeps its top ${topN.keep} rows`;
+    } else {
+      const outputTypes: Node[] = [];
+      for (const t of described.types) outputTypes.push(await types.get(t));
+      const typeNode = new Map<string, Node>();
+      for (const t of ['BIGINT', 'DOUBLE']) typeNode.set(t, await types.get(t));
+      const partial = partialAggregate(root, root.from_table as Node, aggregates, described.names, outputTypes, (t) => typeNode.get(t) as Node);
+      if (!partial) return null;
+      fragmentNode = clone(partial.fragment);
+      merge = (output) => {
+        const m = clone(partial.merge);
+        (m.from_table as Node).table_name = output;
+        return m;
+      };
+      how = 'partial aggregates combined in the merge';
+    }
+    const pruned: Awaited<ReturnType<typeof prune>>[] = [];
+    for (const occ of occurrences) pruned.push(await prune(conn, occ));
+    const big = pruned.reduce((best, p, i) => (p.report.bytesKept > pruned[best].report.bytesKept ? i : best), 0);
+    // the fragment keeps every condition of the query, so reading a superset of the kept files is
+    // still exact: a table whose files were all pruned is read from one file, and yields nothing
+    const filesOf = (i: number): DataFile[] => (pruned[i].files.length > 0 ? pruned[i].files : [occurrences[i].table.files[0]]);
+    const refIndex = (n: Node): number => occurrences.findIndex((o) => shapeOf(o.ref) === shapeOf(n) && o.ref.alias === n.alias);
+    const stageId = 's0';
+    const fragments: Fragment[] = [];
+    for (const group of groupFiles(filesOf(big), fragmentsPerStage)) {
+      const node = clone(fragmentNode);
+      const refs: Node[] = [];
+      walk(node, (n) => {
+        if (n.type === 'BASE_TABLE') refs.push(n);
+        return undefined;
+      });
+      const inputs = [];
+      for (const ref of refs) {
+        const i = refIndex(ref);
+        if (i < 0) return null;
+        const occ = occurrences[i];
+        const files = i === big ? group : filesOf(i);
+        const scan = await scanNode(conn, occ.table, files.map((f) => f.path), occ.alias);
+        for (const k of Object.keys(ref)) delete ref[k];
+        Object.assign(ref, scan);
+        inputs.push({
+          table: `${occ.table.schema}.${occ.table.name}`,
+          format: occ.table.format,
+          files: files.map((f) => f.path),
+          bytes: files.reduce((n, f) => n + f.bytes, 0),
+          rows: files.reduce((n, f) => n + f.rows, 0),
+        });
+      }
+      fragments.push({ id: `${stageId}f${fragments.length}`, stage: stageId, sql: await render(conn, { node }), inputs });
+    }
+    const bigOcc = occurrences[big];
+    const stage: Stage = {
+      id: stageId,
+      kind: 'broadcast-join',
+      table: `${bigOcc.table.schema}.${bigOcc.table.name}`,
+      output: `${opts.prefix}_${stageId}`,
+      fragments,
+      pruning: pruned[big].report,
+      pushed: { columns: bigOcc.columns, filters: pruned[big].filters },
+    };
+    notes.push(`inner join of ${occurrences.length} lake tables: ${bigOcc.table.schema}.${bigOcc.table.name} split over ${fragments.length} fragments, the others read whole by each (broadcast); ${how}`);
+    occurrences.forEach((o, i) => {
+      if (i === big) return;
+      const r = pruned[i].report;
+      notes.push(`broadcast ${o.table.schema}.${o.table.name} AS ${o.alias}: ${r.filesKept} of ${r.filesTotal} files, ${r.bytesKept} of ${r.bytesTotal} bytes`);
+    });
+    const mergeSql = merge ? await render(conn, { node: merge(stage.output) }) : null;
+    return { kind: 'distributed', sql, stages: [stage], merge: mergeSql, notes, columns: described.names };
+  }
+
   const single = occurrences.length === 1 && root.type === 'SELECT_NODE' && root.from_table === occurrences[0].ref;
   // 1. one table, no aggregation: every fragment runs the whole query over its files; the union of
   //    their rows is the answer, streamed straight through
@@ -291,7 +377,24 @@ export async function planQuery(
     }
     notes.push('aggregates outside the partial-aggregation pattern: gather');
   }
-  // 4. gather: each table reference becomes a scan with its columns and filters pushed down; the
+  // 4. lake tables joined by inner joins, no subqueries: the largest table's files are split across
+  //    fragments and every fragment reads the other tables whole (a broadcast join), running the join
+  //    itself; each joined row comes from exactly one fragment, so the fragments' rows are combined
+  //    like one table's: streamed through, top-N, or partially aggregated
+  if (
+    occurrences.length > 1 &&
+    !hasParams &&
+    innerJoinOfLakeTables(root, occurrences) &&
+    (root.cte_map as { map: unknown[] }).map.length === 0 &&
+    !root.qualify &&
+    !root.sample &&
+    !contains(root, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW')
+  ) {
+    const join = await broadcastJoin();
+    if (join) return join;
+    notes.push('a join outside the broadcast pattern: gather');
+  }
+  // 5. gather: each table reference becomes a scan with its columns and filters pushed down; the
   //    statement itself runs in the merge over the gathered rows
   const stages: Stage[] = [];
   for (const [i, occ] of occurrences.entries()) {
@@ -321,6 +424,24 @@ export async function planQuery(
       : 'gather: scan with pushdown on executors, the rest of the query in the merge',
   );
   return { kind: 'distributed', sql, stages, merge: await render(conn, statement), notes, columns: described.names };
+}
+
+/** The FROM clause is a tree of inner joins whose leaves are exactly the lake table references. */
+function innerJoinOfLakeTables(root: Node, occurrences: readonly Occurrence[]): boolean {
+  if (root.type !== 'SELECT_NODE') return false;
+  const leaves: Node[] = [];
+  const visit = (n: Node | null | undefined): boolean => {
+    if (!n) return false;
+    if (n.type === 'JOIN') {
+      const ref = String(n.ref_type ?? 'REGULAR');
+      if (n.join_type !== 'INNER' || ref === 'ASOF' || ref === 'POSITIONAL' || ref === 'DEPENDENT') return false;
+      return visit(n.left as Node) && visit(n.right as Node);
+    }
+    leaves.push(n);
+    return true;
+  };
+  if (!visit(root.from_table as Node)) return false;
+  return leaves.length === occurrences.length && leaves.every((l) => occurrences.some((o) => o.ref === l));
 }
 
 interface TopN {
