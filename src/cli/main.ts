@@ -107,6 +107,39 @@ program
     },
   );
 
+program
+  .command('explain')
+  .description("show how Skein runs a query: its distributed plan (or DuckDB's own plan for a local query)")
+  .argument('<sql>', 'the query to explain')
+  .option('--host <host>', 'server host', process.env.SKEIN_HOST ?? '127.0.0.1')
+  .option('--port <port>', 'server port', port, Number(process.env.SKEIN_PORT ?? 31337))
+  .option('-u, --user <user>', 'user name (env SKEIN_USER)', process.env.SKEIN_USER ?? 'skein')
+  .option('-p, --password <password>', 'password (env SKEIN_PASSWORD)', process.env.SKEIN_PASSWORD ?? 'skein')
+  .option('--uri <uri>', 'server as grpc://host:port or grpc+tls://host:port (instead of --host/--port)')
+  .option('--tls-ca <file>', 'TLS: trust this PEM CA (implies TLS; default: the system CAs)')
+  .option('--analyze', 'run the query and add what it did (EXPLAIN ANALYZE)')
+  .option('--mermaid', 'print only the Mermaid flowchart of the plan')
+  .action(async (text: string, o: QueryTargetFlags & { user: string; password: string; analyze?: boolean; mermaid?: boolean }) => {
+    const client = new FlightSqlClient({ ...queryTarget(o), user: o.user, password: o.password });
+    try {
+      await client.authenticate();
+      const reader = await client.query(`EXPLAIN ${o.analyze ? 'ANALYZE ' : ''}${text}`);
+      for await (const batch of reader) {
+        for (let i = 0; i < batch.numRows; i++) {
+          const key = String(batch.getChildAt(0)?.get(i) ?? '');
+          const value = String(batch.getChildAt(1)?.get(i) ?? '');
+          if (o.mermaid) {
+            if (key === 'mermaid') process.stdout.write(`${value}\n`);
+          } else {
+            process.stdout.write(`── ${key}\n${value}\n\n`);
+          }
+        }
+      }
+    } finally {
+      client.close();
+    }
+  });
+
 addExecutorCommand(program);
 
 program

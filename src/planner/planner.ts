@@ -311,6 +311,9 @@ export async function planQuery(
           rows: files.reduce((n, f) => n + f.rows, 0),
         });
       }
+      // the split table's files first: EXPLAIN and affinity look at the first input
+      const splitName = `${occurrences[big].table.schema}.${occurrences[big].table.name}`;
+      inputs.sort((a, b) => Number(b.table === splitName && b.files.length <= group.length) - Number(a.table === splitName && a.files.length <= group.length));
       fragments.push({ id: `${stageId}f${fragments.length}`, stage: stageId, sql: await render(conn, { node }), inputs });
     }
     const bigOcc = occurrences[big];
