@@ -74,10 +74,17 @@ export function partialAggregate(
   const modifiers = select.modifiers as Node[];
   if (modifiers.some((m) => m.type !== 'ORDER_MODIFIER' && m.type !== 'LIMIT_MODIFIER')) return null;
   if (contains(select, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW' || n.class === 'STAR')) return null;
-  const groups = select.group_expressions as Node[];
+  const groups = [...(select.group_expressions as Node[])];
   const sets = select.group_sets as number[][];
   if (sets.length > 1 || (sets.length === 1 && sets[0].length !== groups.length)) return null;
-  if (groups.some((g) => g.class === 'CONSTANT')) return null; // GROUP BY 1: positions, not expressions
+  // GROUP BY 1: a position in the select list stands for that item's expression
+  for (const [i, g] of groups.entries()) {
+    if (g.class !== 'CONSTANT') continue;
+    const v = (g.value as { value?: unknown }).value;
+    const item = typeof v === 'number' ? (select.select_list as Node[])[v - 1] : undefined;
+    if (!item || contains(item, (n) => isAggregate(n, aggregates))) return null;
+    groups[i] = { ...clone(item), alias: '' };
+  }
 
   // the aggregates, each with its partial columns and final expression
   const partials: Node[] = [];
@@ -90,6 +97,14 @@ export function partialAggregate(
     return false;
   });
   if (found.length === 0) return null;
+  const distinctOnly = found.every((a) => {
+    const name = String(a.function_name).toLowerCase();
+    const plain = !a.filter && (a.order_bys as { orders: unknown[] }).orders.length === 0;
+    return plain && (name === 'min' || name === 'max' || (a.distinct === true && ['count', 'sum', 'avg', 'mean'].includes(name)));
+  });
+  if (distinctOnly && found.some((a) => a.distinct === true)) {
+    return distinctPartial(select, groups, found, modifiers, aggregates, outputNames, outputTypes);
+  }
   for (const a of found) {
     const name = String(a.function_name).toLowerCase();
     const args = a.children as Node[];
@@ -129,6 +144,7 @@ export function partialAggregate(
   const groupCols = groups.map((_, i) => `__g${i}`);
   const fragment = clone(select);
   fragment.select_list = [...groups.map((g, i) => alias(clone(g), groupCols[i])), ...partials];
+  fragment.group_expressions = groups.map((g) => clone(g));
   fragment.modifiers = [];
   fragment.having = null;
 
@@ -159,6 +175,73 @@ export function partialAggregate(
   merge.modifiers = newModifiers;
   merge.group_expressions = groupCols.map((c) => columnRef(c));
   merge.group_sets = groups.length > 0 ? [groupCols.map((_, i) => i)] : [];
+  merge.from_table = { type: 'BASE_TABLE', alias: '', sample: null, schema_name: '', table_name: 'input', column_name_alias: [], catalog_name: '', at_clause: null };
+  return { fragment, merge };
+}
+
+/**
+ * COUNT/SUM/AVG(DISTINCT …) with MIN/MAX: each fragment returns its distinct (groups, arguments)
+ * tuples; the merge runs the original aggregates over the union of those tuples, which holds every
+ * distinct value of every group exactly as the whole table does.
+ */
+function distinctPartial(
+  select: Node,
+  groups: Node[],
+  found: Node[],
+  modifiers: Node[],
+  aggregates: ReadonlySet<string>,
+  outputNames: readonly string[],
+  outputTypes: readonly Node[],
+): PartialAggregate | null {
+  const args: Node[] = [];
+  for (const a of found) {
+    for (const x of a.children as Node[]) {
+      if (contains(x, (y) => isAggregate(y, aggregates))) return null;
+      if (!args.some((y) => shape(y) === shape(x))) args.push(clone(x));
+    }
+  }
+  const groupCols = groups.map((_, i) => `__g${i}`);
+  const argCols = args.map((_, i) => `__d${i}`);
+  const keys = [...groups.map((g) => clone(g)), ...args.map((a) => clone(a))];
+  const fragment = clone(select);
+  fragment.select_list = [...groups.map((g, i) => alias(clone(g), groupCols[i])), ...args.map((a, i) => alias(clone(a), argCols[i]))];
+  fragment.group_expressions = keys;
+  fragment.group_sets = keys.length > 0 ? [keys.map((_, i) => i)] : [];
+  fragment.aggregate_handling = 'STANDARD_HANDLING';
+  fragment.modifiers = [];
+  fragment.having = null;
+  const rewriteArgs = (n: unknown): unknown =>
+    replace(n, (x) => {
+      if (!isAggregate(x, aggregates)) return null;
+      const children = (x.children as Node[]).map((c) => columnRef(argCols[args.findIndex((y) => shape(y) === shape(c))]));
+      return { ...clone(x), children };
+    });
+  const rewrite = (n: unknown): unknown =>
+    replace(rewriteArgs(n), (x) => {
+      if (x.class === 'FUNCTION' && isAggregate(x, aggregates)) return x;
+      const i = groups.findIndex((g) => shape(g) === shape(x));
+      return i >= 0 && x.class !== 'CONSTANT' ? columnRef(groupCols[i]) : null;
+    });
+  const selectList = (select.select_list as Node[]).map((item, i) =>
+    alias(cast(rewrite({ ...item, alias: '' }) as Node, outputTypes[i]), outputNames[i]),
+  );
+  const having = select.having ? (rewrite(select.having) as Node) : null;
+  const newModifiers = rewrite(modifiers) as Node[];
+  const allowed = new Set([...groupCols, ...argCols, ...outputNames].map((x) => x.toLowerCase()));
+  const stray = contains([selectList, having, newModifiers], (n) => {
+    if (n.class !== 'COLUMN_REF') return false;
+    const parts = n.column_names as string[];
+    return parts.length !== 1 || !allowed.has(parts[0].toLowerCase());
+  });
+  if (stray) return null;
+  const merge = clone(select);
+  merge.select_list = selectList;
+  merge.where_clause = null;
+  merge.having = having;
+  merge.modifiers = newModifiers;
+  merge.group_expressions = groupCols.map((c) => columnRef(c));
+  merge.group_sets = groups.length > 0 ? [groupCols.map((_, i) => i)] : [];
+  merge.aggregate_handling = 'STANDARD_HANDLING';
   merge.from_table = { type: 'BASE_TABLE', alias: '', sample: null, schema_name: '', table_name: 'input', column_name_alias: [], catalog_name: '', at_clause: null };
   return { fragment, merge };
 }
