@@ -6,11 +6,11 @@ import { DuckDBConnection } from '@duckdb/node-api';
 import { Catalog, DataFile, TableInfo } from '../catalog/catalog';
 import { tableScanSql } from '../catalog/scan-sql';
 import { duckdbError } from '../duckdb/errors';
-import { and, clone, columnRef, isNode, Node, parse, ParsedStatement, render, selectNode, walk } from './ast';
+import { and, clone, columnRef, conjuncts, isNode, Node, parse, ParsedStatement, render, selectNode, walk } from './ast';
 import { contains, findOccurrences, Occurrence } from './occurrences';
 import { partialAggregate } from './partial-aggregate';
 import { Fragment, Plan, PruneReport, Stage, StageKind } from './plan';
-import { ConstantValue, Pred, pruneFiles, toPred } from './prune';
+import { compareNumbers, ConstantValue, Pred, pruneFiles, toPred } from './prune';
 
 export interface PlannerOptions {
   /** How many executors share the work (fragments ≈ 2 per executor). */
@@ -284,6 +284,10 @@ export async function planQuery(
     // the fragment keeps every condition of the query, so reading a superset of the kept files is
     // still exact: a table whose files were all pruned is read from one file, and yields nothing
     const filesOf = (i: number): DataFile[] => (pruned[i].files.length > 0 ? pruned[i].files : [occurrences[i].table.files[0]]);
+    // co-location: a table joined to the split one on equal keys needs, per fragment, only the
+    // files whose key range overlaps the range of the fragment's split-table files
+    const keyJoins = equiJoinKeys(root, occurrences, big);
+    let colocated = 0;
     const refIndex = (n: Node): number => occurrences.findIndex((o) => shapeOf(o.ref) === shapeOf(n) && o.ref.alias === n.alias);
     const stageId = 's0';
     const fragments: Fragment[] = [];
@@ -299,7 +303,15 @@ export async function planQuery(
         const i = refIndex(ref);
         if (i < 0) return null;
         const occ = occurrences[i];
-        const files = i === big ? group : filesOf(i);
+        let files = i === big ? group : filesOf(i);
+        if (i !== big && keyJoins.has(i)) {
+          const [bigKey, otherKey] = keyJoins.get(i) as [string, string];
+          const narrowed = overlapping(group, bigKey, files, otherKey);
+          if (narrowed && narrowed.length < files.length) {
+            files = narrowed.length > 0 ? narrowed : [files[0]];
+            colocated++;
+          }
+        }
         const scan = await scanNode(conn, occ.table, files.map((f) => f.path), occ.alias);
         for (const k of Object.keys(ref)) delete ref[k];
         Object.assign(ref, scan);
@@ -327,6 +339,7 @@ export async function planQuery(
       pushed: { columns: bigOcc.columns, filters: pruned[big].filters },
     };
     notes.push(`inner join of ${occurrences.length} lake tables: ${bigOcc.table.schema}.${bigOcc.table.name} split over ${fragments.length} fragments, the others read whole by each (broadcast); ${how}`);
+    if (colocated > 0) notes.push(`co-located: ${colocated} table reads narrowed to the files whose join-key ranges overlap the fragment's`);
     occurrences.forEach((o, i) => {
       if (i === big) return;
       const r = pruned[i].report;
@@ -427,6 +440,66 @@ export async function planQuery(
       : 'gather: scan with pushdown on executors, the rest of the query in the merge',
   );
   return { kind: 'distributed', sql, stages, merge: await render(conn, statement), notes, columns: described.names };
+}
+
+/** The occurrence a column reference belongs to: by alias, or by a column name only one of them has. */
+function ownerOf(ref: Node, occurrences: readonly Occurrence[]): number {
+  const parts = (ref.column_names as string[]).map((p) => p.toLowerCase());
+  const has = (o: Occurrence, c: string): boolean => o.table.columns.some((x) => x.name.toLowerCase() === c);
+  if (parts.length === 2) return occurrences.findIndex((o) => o.alias.toLowerCase() === parts[0] && has(o, parts[1]));
+  if (parts.length !== 1) return -1;
+  const owners = occurrences.flatMap((o, i) => (has(o, parts[0]) ? [i] : []));
+  return owners.length === 1 ? owners[0] : -1;
+}
+
+/** For each table joined to `big` by `big.k = t.k'` (WHERE or inner ON): [k, k']. */
+function equiJoinKeys(root: Node, occurrences: readonly Occurrence[], big: number): Map<number, [string, string]> {
+  const out = new Map<number, [string, string]>();
+  const conds: Node[] = [...conjuncts(root.where_clause as Node | null)];
+  walk(root.from_table, (n) => {
+    if (n.type === 'JOIN' && n.condition) conds.push(...conjuncts(n.condition as Node));
+    return undefined;
+  });
+  for (const c of conds) {
+    if (c.class !== 'COMPARISON' || c.type !== 'COMPARE_EQUAL') continue;
+    const l = c.left as Node;
+    const r = c.right as Node;
+    if (l.class !== 'COLUMN_REF' || r.class !== 'COLUMN_REF') continue;
+    const lo = ownerOf(l, occurrences);
+    const ro = ownerOf(r, occurrences);
+    const name = (n: Node): string => (n.column_names as string[]).slice(-1)[0];
+    if (lo === big && ro >= 0 && ro !== big && !out.has(ro)) out.set(ro, [name(l), name(r)]);
+    else if (ro === big && lo >= 0 && lo !== big && !out.has(lo)) out.set(lo, [name(r), name(l)]);
+  }
+  return out;
+}
+
+function statsOf(f: DataFile, column: string): { min: string; max: string } | null {
+  const s = Object.entries(f.columns).find(([k]) => k.toLowerCase() === column.toLowerCase())?.[1];
+  return s && s.min !== null && s.max !== null ? { min: s.min, max: s.max } : null;
+}
+
+/** The files of `others` whose `otherKey` range overlaps `group`'s `key` range; null when a range is unknown. */
+function overlapping(group: readonly DataFile[], key: string, others: readonly DataFile[], otherKey: string): DataFile[] | null {
+  const ranges = group.map((f) => statsOf(f, key));
+  if (ranges.some((r) => r === null)) return null;
+  const out: DataFile[] = [];
+  for (const f of others) {
+    const r = statsOf(f, otherKey);
+    if (!r) return null;
+    let hit = false;
+    for (const g of ranges as { min: string; max: string }[]) {
+      const a = compareNumbers(r.max, g.min);
+      const b = compareNumbers(r.min, g.max);
+      if (a === null || b === null) return null;
+      if (a >= 0 && b <= 0) {
+        hit = true;
+        break;
+      }
+    }
+    if (hit) out.push(f);
+  }
+  return out;
 }
 
 /** The FROM clause is a tree of inner joins whose leaves are exactly the lake table references. */

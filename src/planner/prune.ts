@@ -107,7 +107,7 @@ function familyOf(type: string): Family {
 }
 
 /** Exact comparison of two decimal numbers written as text ('-12.50', '3', '1e5' is refused). */
-function compareNumbers(a: string, b: string): number | null {
+export function compareNumbers(a: string, b: string): number | null {
   const re = /^(-?)(\d+)(?:\.(\d+))?$/;
   const x = re.exec(a.trim());
   const y = re.exec(b.trim());
