@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Skein benchmarks. Usage: bash bench/run.sh doget|latency|ingest|all   (npm run bench -- <name>)
+# Skein benchmarks. Usage: bash bench/run.sh doget|latency|ingest|tpch|all   (npm run bench -- <name>)
+# (`all` leaves out tpch: it needs the TPC-H setup, ~1 GB of SF 1 data and several minutes.)
 #
 # Builds nothing: run `npm run build` first. Starts the servers it needs (Skein, the raw grpc-js
 # ceiling, the pyarrow.flight peer), runs the clients, prints figures and ratios, and stops every
@@ -11,6 +12,8 @@
 #   BENCH_N        latency: timed queries per round (default 2000); BENCH_WARMUP (default 200)
 #   BENCH_INGEST_ROWS  rows of the ingest table (default 5000000)
 #   BENCH_PYTHON   Python with pyarrow, duckdb, adbc-driver-flightsql (default .venv-test/bin/python)
+#   BENCH_TPCH_SF  tpch: scale factor (default 1; the targets are for SF 1)
+#   BENCH_TPCH_ONLY  tpch: query numbers for G2, e.g. "1 9 18" (default all 22)
 #   BENCH_STRICT=1 exit 1 when a target is missed
 set -euo pipefail
 
@@ -30,9 +33,9 @@ BENCH_PASSWORD="bench-password"
 
 NAME="${1:-}"
 case "$NAME" in
-  doget | latency | ingest | all) ;;
+  doget | latency | ingest | tpch | all) ;;
   *)
-    echo "usage: npm run bench -- doget|latency|ingest|all   (or: bash bench/run.sh doget|latency|ingest|all)" >&2
+    echo "usage: npm run bench -- doget|latency|ingest|tpch|all   (or: bash bench/run.sh doget|latency|ingest|tpch|all)" >&2
     exit 2
     ;;
 esac
@@ -198,12 +201,44 @@ run_ingest() {
   stop_all
 }
 
+# tpch (G2, G3, G4, G7): TPC-H data and queries from test/tpch (cached under build/tpch), three Skein
+# servers over its directory catalog (2 child-process executors, 2 in-process executors, none), all
+# measured by one tpch_bench.py run against Python DuckDB on the same files.
+run_tpch() {
+  local sf="${BENCH_TPCH_SF:-1}" work="$ROOT/build/tpch"
+  local data="$work/sf$sf"
+  echo "== tpch: SF $sf, best of $ROUNDS after 1 warm-up ==" >&2
+  bash "$ROOT/test/tpch/setup.sh"
+  "$PY" "$ROOT/test/tpch/generate.py" --sf "$sf" --out "$data" >&2
+  PYTHONPATH="$ROOT/.venv-test/skein-tpch-queries" "$PY" "$ROOT/test/tpch/queries.py" "$work/queries" >&2
+  rm -f "$RESULTS/tpch.json"
+
+  local mode uris=()
+  for mode in child inproc single; do
+    local executors='"executors": {"count": 2, "threads": 1, "mode": "child-process"}'
+    [[ "$mode" == inproc ]] && executors='"executors": {"count": 2, "threads": 1, "mode": "in-process"}'
+    [[ "$mode" == single ]] && executors='"executors": {"count": 0}, "duckdb": {"threads": 2}'
+    printf '{"users": [{"username": "%s", "password": "%s"}], "catalog": {"root": "%s"}, %s}\n' \
+      "$BENCH_USER" "$BENCH_PASSWORD" "$data" "$executors" >"$DATA/tpch-$mode.json"
+    start_server "skein-tpch-$mode" node "$SKEIN_MAIN" serve --host 127.0.0.1 --port 0 --config "$DATA/tpch-$mode.json"
+    uris+=("--$mode" "$SERVER_URI")
+  done
+
+  local strict=()
+  [[ "${BENCH_STRICT:-}" == 1 ]] && strict=(--strict)
+  "$PY" "$BENCH/tpch_bench.py" --data "$data" --queries "$work/queries" "${uris[@]}" \
+    --user "$BENCH_USER" --password "$BENCH_PASSWORD" --rounds "$ROUNDS" --only "${BENCH_TPCH_ONLY:-}" \
+    --out "$RESULTS/tpch.json" "${strict[@]+"${strict[@]}"}" || STATUS=1
+  stop_all
+}
+
 # STATUS becomes 1 only when BENCH_STRICT=1 and a target is missed; any other failure aborts (set -e).
 STATUS=0
 case "$NAME" in
   doget) run_doget ;;
   latency) run_latency ;;
   ingest) run_ingest ;;
+  tpch) run_tpch ;;
   all)
     run_doget
     echo

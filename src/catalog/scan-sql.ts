@@ -1,6 +1,6 @@
 // The table-function call that reads a lake table's files (read_parquet / read_csv / read_json), so
 // the catalog's DESCRIBE, the registered views and the planner's fragments all read files alike.
-import { quoteLiteral } from '../duckdb/sql';
+import { quoteIdent, quoteLiteral } from '../duckdb/sql';
 import { FileFormat, TableInfo } from './catalog';
 
 export interface ScanSpec {
@@ -28,15 +28,26 @@ export function scanSql(spec: ScanSpec): string {
   return `${READERS[spec.format]}(${args.join(', ')})`;
 }
 
-/** The scan of a catalog table, over all its files or the given subset of them. */
+/**
+ * The scan of a catalog table, over all its files or the given subset of them, always with the
+ * table's columns and types. Files that differ in columns or types are read with union_by_name,
+ * which shapes its result from the files it reads: a subset alone may lack a column, or read it
+ * narrower (an INTEGER the table widens to BIGINT, a CSV column sniffed as BIGINT in one file and
+ * DOUBLE in the table). A typed empty row set ahead of the subset, combined BY NAME, restores the
+ * table's shape: `(SELECT CAST(NULL AS T) AS c, … WHERE false UNION ALL BY NAME SELECT * FROM read_…)`.
+ */
 export function tableScanSql(table: TableInfo, files: readonly string[] = table.files.map((f) => f.path)): string {
   const partition = new Set(table.partitionColumns);
   const hiveTypes = Object.fromEntries(table.columns.filter((c) => partition.has(c.name)).map((c) => [c.name, c.type]));
-  return scanSql({
+  const scan = scanSql({
     format: table.format,
     files,
     hive: table.partitionColumns.length > 0,
     hiveTypes,
     unionByName: table.unionByName,
   });
+  if (!table.unionByName || files.length >= table.files.length) return scan;
+  // type names come from DuckDB's DESCRIBE of the files, which quotes what needs quoting
+  const shape = table.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`).join(', ');
+  return `(SELECT ${shape} WHERE false UNION ALL BY NAME SELECT * FROM ${scan})`;
 }

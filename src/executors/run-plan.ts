@@ -120,6 +120,11 @@ export async function runPlan(
     for (const s of plan.stages) {
       const rows = byStage.get(s.id);
       if (!rows || rows.length === 0) throw new Error(`stage ${s.id} returned nothing`);
+      // in the plan's fragment order, not the order they finished: the merge then sees the rows in
+      // one order every time (row order decides LIMIT without ORDER BY, POSITIONAL JOIN, first(),
+      // and the last bits of floating-point sums)
+      const order = new Map(s.fragments.map((f, i) => [f.id, i]));
+      rows.sort((a, b) => (order.get(a.fragment.id) ?? 0) - (order.get(b.fragment.id) ?? 0));
       await loadStage(lease, s.output, rows, stats);
     }
     const q = await startQuery(lease, plan.merge, { params: opts.params ?? null, signal: opts.signal, batch: opts.batch });

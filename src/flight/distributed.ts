@@ -7,6 +7,7 @@ import { PlanStats, runPlan } from '../executors/run-plan';
 import { explainRows } from '../planner/explain';
 import { planQuery } from '../planner/planner';
 import { leaseFor } from './connections';
+import { sessionBound } from './session-bound';
 import { BatchSource, CallContext, staticSource } from './context';
 import { batchOptions } from './statements';
 
@@ -20,7 +21,8 @@ export const EXPLAIN_SCHEMA = new A.Schema([
 
 /**
  * Runs `text` distributed when it reads lake tables and executors exist; null means "run it on the
- * coordinator as usual" (no executors, no lake table, inside a transaction, or not a query).
+ * coordinator as usual" (no executors, no lake table, inside a transaction, session state the
+ * executors lack, or not a query).
  */
 export async function runDistributed(
   ctx: CallContext,
@@ -31,6 +33,7 @@ export async function runDistributed(
   const { catalog, executors } = ctx.state;
   if (!catalog || !executors || executors.size === 0) return null;
   if (transactionId && transactionId.length > 0) return null;
+  if ((await sessionBound(ctx)) !== null) return null;
   const explain = EXPLAIN.test(text);
   const analyze = EXPLAIN_ANALYZE.test(text);
   const query = explain ? text.replace(EXPLAIN, '') : analyze ? text.replace(EXPLAIN_ANALYZE, '') : text;

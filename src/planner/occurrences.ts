@@ -71,7 +71,49 @@ function facts(e: Node): { refs: string[][]; pushable: boolean } {
 
 const VOLATILE = new Set(['random', 'uuid', 'gen_random_uuid', 'nextval', 'currval', 'setseed', 'now', 'current_timestamp', 'get_current_timestamp']);
 
-/** Everything the planner needs about the lake tables a SELECT statement reads. */
+/**
+ * `schema.table.column` names an unaliased table through its schema, but the planner swaps the table
+ * for a scan or for gathered rows that only carry the table's name: such references become
+ * `table.column` — when the name is unambiguous, i.e. no other FROM item in the statement is called
+ * like the table, and none like the schema.
+ */
+function unqualifySchemas(statement: Node, resolve: Resolve, cteNames: ReadonlySet<string>): void {
+  const bindings = new Map<string, Set<string>>(); // FROM item name → schemas of the lake tables so named ('' = not one)
+  const bind = (name: string, schema: string): void => {
+    const key = name.toLowerCase();
+    if (!bindings.has(key)) bindings.set(key, new Set());
+    bindings.get(key)!.add(schema.toLowerCase());
+  };
+  walk(statement, (n) => {
+    if (n.class !== undefined || typeof n.type !== 'string') return undefined;
+    const alias = typeof n.alias === 'string' ? n.alias : '';
+    if (n.type !== 'BASE_TABLE') {
+      if (alias) bind(alias, '');
+      return undefined;
+    }
+    const name = String(n.table_name);
+    const schema = String(n.schema_name ?? '');
+    const lake =
+      alias === '' && String(n.catalog_name ?? '') === '' && !(schema === '' && cteNames.has(name.toLowerCase()))
+        ? resolve(schema, name)
+        : null;
+    bind(alias || name, lake ? lake.schema : '');
+    return undefined;
+  });
+  walk(statement, (n) => {
+    if (n.class !== 'COLUMN_REF') return undefined;
+    const parts = n.column_names as string[];
+    if (parts.length !== 3 || bindings.has(parts[0].toLowerCase())) return undefined;
+    const schemas = bindings.get(parts[1].toLowerCase());
+    if (schemas && schemas.size === 1 && schemas.has(parts[0].toLowerCase())) n.column_names = parts.slice(1);
+    return undefined;
+  });
+}
+
+/**
+ * Everything the planner needs about the lake tables a SELECT statement reads. Column references
+ * qualified by schema are rewritten in place to table-qualified ones (see unqualifySchemas).
+ */
 export function findOccurrences(statement: Node, resolve: Resolve): Occurrence[] {
   const cteNames = new Set<string>();
   walk(statement, (n) => {
@@ -79,13 +121,20 @@ export function findOccurrences(statement: Node, resolve: Resolve): Occurrence[]
     if (Array.isArray(map)) for (const e of map) cteNames.add(e.key.toLowerCase());
     return undefined;
   });
+  unqualifySchemas(statement, resolve, cteNames);
 
-  // '*' anywhere (SELECT *, t.*, COLUMNS(...)) means all columns for every table: simple and safe
+  // '*' anywhere (SELECT *, t.*, COLUMNS(...)) means all columns for every table: simple and safe.
+  // So does a NATURAL join, which joins on columns no expression names; JOIN … USING names its
+  // columns outside any expression.
   let star = false;
   const names = new Set<string>();
   walk(statement, (n) => {
     if (n.class === 'STAR') star = true;
     if (n.class === 'COLUMN_REF') for (const part of n.column_names as string[]) names.add(part.toLowerCase());
+    if (n.class === undefined && n.type === 'JOIN') {
+      if (n.ref_type === 'NATURAL') star = true;
+      for (const c of (n.using_columns as string[] | undefined) ?? []) names.add(c.toLowerCase());
+    }
     return undefined;
   });
 

@@ -133,9 +133,7 @@ export function partialAggregate(
       fin = cast(total, typeOf('BIGINT'));
     } else {
       // avg: DuckDB answers DOUBLE for every numeric input
-      const s = partial('sum');
-      const c = partial('count');
-      fin = divide(cast(functionCall('sum', [s]), typeOf('DOUBLE')), cast(functionCall('sum', [c]), typeOf('DOUBLE')));
+      fin = average(partial('sum'), partial('count'), typeOf('DOUBLE'));
     }
     finals.set(key, fin);
   }
@@ -244,6 +242,45 @@ function distinctPartial(
   merge.aggregate_handling = 'STANDARD_HANDLING';
   merge.from_table = { type: 'BASE_TABLE', alias: '', sample: null, schema_name: '', table_name: 'input', column_name_alias: [], catalog_name: '', at_clause: null };
   return { fragment, merge };
+}
+
+const VARCHAR_TYPE = { id: 'VARCHAR', type_info: null };
+const HUGEINT_TYPE = { id: 'HUGEINT', type_info: null };
+
+function constant(value: string | number): Node {
+  const id = typeof value === 'string' ? 'VARCHAR' : 'INTEGER';
+  return { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', value: { type: { id, type_info: null }, is_null: false, value } };
+}
+
+/**
+ * The final AVG from partial sums and counts, rounded as DuckDB rounds it. For a DECIMAL input
+ * DuckDB divides the unscaled integer sum by count × 10^scale in one step; dividing the sum cast to
+ * DOUBLE by the count rounds twice and can differ in the last bit. The partial sum's type is only
+ * known when the merge runs, so the merge picks the way by typeof():
+ *   CASE WHEN starts_with(typeof(sum(s)), 'DECIMAL')
+ *        THEN CAST(CAST(replace(CAST(sum(s) AS VARCHAR), '.', '') AS HUGEINT) AS DOUBLE)
+ *             / (CAST(sum(c) AS DOUBLE) * pow(10, length(split_part(CAST(sum(s) AS VARCHAR), '.', 2))))
+ *        ELSE CAST(sum(s) AS DOUBLE) / CAST(sum(c) AS DOUBLE) END
+ */
+function average(s: Node, c: Node, double: Node): Node {
+  const sum = (): Node => functionCall('sum', [clone(s)]);
+  const count = (): Node => cast(functionCall('sum', [clone(c)]), double);
+  const text = (): Node => cast(sum(), VARCHAR_TYPE);
+  const unscaled = cast(cast(functionCall('replace', [text(), constant('.'), constant('')]), HUGEINT_TYPE), double);
+  const scale = functionCall('pow', [constant(10), functionCall('length', [functionCall('split_part', [text(), constant('.'), constant(2)])])]);
+  const multiply = functionCall('*', [count(), scale], { is_operator: true });
+  return {
+    class: 'CASE',
+    type: 'CASE_EXPR',
+    alias: '',
+    case_checks: [
+      {
+        when_expr: functionCall('starts_with', [functionCall('typeof', [sum()]), constant('DECIMAL')]),
+        then_expr: divide(unscaled, multiply),
+      },
+    ],
+    else_expr: divide(cast(sum(), double), count()),
+  };
 }
 
 function partialStar(partials: Node[]): Node {

@@ -137,6 +137,38 @@ function normalTime(v: string): string | null {
   return `${m[1]} ${m[2] ?? '00:00:00'}.${(m[3] ?? '').padEnd(9, '0')}`;
 }
 
+const floatKind = (type: string): string | null => /^(FLOAT|DOUBLE|REAL|FLOAT4|FLOAT8)$/i.exec(type.trim())?.[1].toUpperCase() ?? null;
+
+/** The decimal text is a double exactly, and is that double's shortest spelling (as DuckDB renders stats). */
+function exactDouble(text: string): boolean {
+  const m = /^-?(\d+)(?:\.(\d+))?$/.exec(text.trim());
+  if (!m) return false;
+  const frac = m[2] ?? '';
+  let n = BigInt(m[1] + frac);
+  // text = n / 10^f = n / (2^f 5^f): a binary fraction only if 5^f divides n; then its odd part must fit 53 bits
+  const five = 5n ** BigInt(frac.length);
+  if (n % five !== 0n) return false;
+  n /= five;
+  while (n !== 0n && n % 2n === 0n) n /= 2n;
+  if (n >= 1n << 53n) return false;
+  return compareNumbers(String(Number(text)), text) === 0;
+}
+
+/**
+ * Numbers compare exactly as decimal text only when DuckDB compares them exactly too: both exact
+ * types (integers, decimals), or both the same floating type (stats and constant are then both
+ * shortest spellings of floats). A DOUBLE column against an exact constant is compared in DOUBLE,
+ * which is exact when the constant is a double itself. Anything else (an exact column against a
+ * DOUBLE constant, FLOAT against DOUBLE or DECIMAL) is rounded by DuckDB's cast: no pruning.
+ */
+function comparableNumbers(columnType: string, c: ConstantValue): boolean {
+  const col = floatKind(columnType);
+  const constant = floatKind(c.type);
+  if (col === null && constant === null) return true;
+  if (col === constant) return true;
+  return col === 'DOUBLE' && constant === null && c.text !== null && exactDouble(c.text);
+}
+
 /** Compares a statistic with a constant of the same family; null when that cannot be done exactly. */
 function compare(stat: string, columnType: string, c: ConstantValue): number | null {
   if (c.text === null) return null;
@@ -144,7 +176,7 @@ function compare(stat: string, columnType: string, c: ConstantValue): number | n
   if (fam === null || fam !== familyOf(c.type)) return null;
   switch (fam) {
     case 'number':
-      return compareNumbers(stat, c.text);
+      return comparableNumbers(columnType, c) ? compareNumbers(stat, c.text) : null;
     case 'time': {
       const a = normalTime(stat);
       const b = normalTime(c.text);
@@ -216,6 +248,24 @@ function excludes(p: Pred, range: (column: string) => Range | null, constants: C
   }
 }
 
+/** True when `path` sits under `key=__HIVE_DEFAULT_PARTITION__/` (the key compared lower-case, percent-decoded). */
+function inNullPartition(path: string, key: string): boolean {
+  return path
+    .split(/[\\/]/)
+    .slice(0, -1)
+    .some((dir) => {
+      const i = dir.indexOf('=');
+      if (i <= 0 || dir.slice(i + 1) !== '__HIVE_DEFAULT_PARTITION__') return false;
+      let k = dir.slice(0, i);
+      try {
+        k = decodeURIComponent(k);
+      } catch {
+        // not percent-encoded after all
+      }
+      return k.toLowerCase() === key;
+    });
+}
+
 function statsRange(stats: ColumnStats | undefined, rows: number, type: string): Range | null {
   if (!stats) return null;
   return { min: stats.min, max: stats.max, nulls: stats.nullCount, rows, type };
@@ -243,8 +293,9 @@ export function pruneFiles(table: TableInfo, preds: Pred[], constants: ConstantV
       if (!type) return null;
       if (partitionCols.has(key)) {
         const v = Object.entries(f.partition).find(([k]) => k.toLowerCase() === key)?.[1];
-        if (v === undefined) return null;
-        const isNull = v === '__HIVE_DEFAULT_PARTITION__' || v === 'NULL';
+        // the catalog leaves a NULL partition (`key=__HIVE_DEFAULT_PARTITION__/`) out of `partition`
+        if (v === undefined && !inNullPartition(f.path, key)) return null;
+        const isNull = v === undefined || v === '__HIVE_DEFAULT_PARTITION__' || v === 'NULL';
         return { min: isNull ? null : v, max: isNull ? null : v, nulls: isNull ? f.rows : 0, rows: f.rows, type };
       }
       const stats = Object.entries(f.columns).find(([k]) => k.toLowerCase() === key)?.[1];
