@@ -5,6 +5,7 @@ import * as A from 'apache-arrow';
 import { ArrowAppender } from '../duckdb/arrow-appender';
 import { duckdbTypeOfField, typeSql } from '../duckdb/arrow-import-types';
 import { duckdbError } from '../duckdb/errors';
+import { InternalError } from '../errors';
 import { Lease } from '../duckdb/lease';
 import { ResultBatch } from '../duckdb/record-batches';
 import { quoteIdent } from '../duckdb/sql';
@@ -50,9 +51,21 @@ function arrowBytes(b: A.RecordBatch): number {
   return n;
 }
 
+/**
+ * Fragments of one stage must answer with one schema: batches of another shape would be read as if
+ * they had the first's (garbage values, or a stream clients cannot decode), so that is an error.
+ */
+function checkSchema(expected: A.Schema, r: FragmentRows): void {
+  const shape = (s: A.Schema): string => s.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
+  if (shape(r.schema) !== shape(expected)) {
+    throw new InternalError(`fragment ${r.fragment.id} answered (${shape(r.schema)}) where its stage has (${shape(expected)})`);
+  }
+}
+
 /** Loads a stage's rows into a temporary table named `name` on the lease's connection. */
 async function loadStage(lease: Lease, name: string, results: FragmentRows[], stats: PlanStats): Promise<void> {
   const schema = results[0].schema;
+  for (const r of results) checkSchema(schema, r);
   const types = schema.fields.map((f) => duckdbTypeOfField(f, quoteIdent(f.name)));
   const columns = schema.fields.map((f, i) => `${quoteIdent(f.name)} ${typeSql(types[i])}`).join(', ');
   await lease.conn.run(`CREATE OR REPLACE TEMPORARY TABLE ${quoteIdent(name)} (${columns})`);
@@ -99,6 +112,7 @@ export async function runPlan(
       const batches = (async function* (): AsyncGenerator<ResultBatch> {
         try {
           for (let r: IteratorResult<FragmentRows> = first; !r.done; r = await iterator.next()) {
+            checkSchema(schema, r.value);
             for (const b of r.value.batches) {
               stats.rowsShipped += b.numRows;
               stats.arrowBytesShipped += arrowBytes(b);

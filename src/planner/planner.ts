@@ -73,7 +73,7 @@ class TypeNodes {
   async get(type: string): Promise<Node> {
     const hit = this.cache.get(type);
     if (hit) return hit;
-    if (!/^[A-Za-z0-9_(), "[\]]+$/.test(type)) throw new Error(`unexpected type name ${type}`);
+    if (!/^(?:[A-Za-z0-9_(), [\]]|"(?:[^"]|"")*"|'(?:[^']|'')*')+$/.test(type)) throw new Error(`unexpected type name ${type}`);
     const parsed = await parse(this.conn, `SELECT CAST(NULL AS ${type})`);
     const node = ((parsed as ParsedStatement[])[0].node.select_list as Node[])[0].cast_type as Node;
     this.cache.set(type, node);
@@ -88,16 +88,37 @@ async function scanNode(conn: DuckDBConnection, table: TableInfo, files: readonl
   return { ...from, alias };
 }
 
+/** The fragment query binds on the coordinator (its FROM still names the lake tables' views). */
+async function binds(conn: DuckDBConnection, node: Node): Promise<boolean> {
+  try {
+    await describe(conn, await render(conn, { node }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Splits files into about `n` groups of similar byte size (largest first, into the lightest group). */
 function groupFiles(files: readonly DataFile[], n: number): DataFile[][] {
-  const k = Math.max(1, Math.min(n, files.length));
-  const groups: { bytes: number; files: DataFile[] }[] = Array.from({ length: k }, () => ({ bytes: 0, files: [] }));
-  for (const f of [...files].sort((a, b) => b.bytes - a.bytes)) {
-    const g = groups.reduce((m, x) => (x.bytes < m.bytes ? x : m));
-    g.files.push(f);
-    g.bytes += f.bytes;
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const k = Math.max(1, Math.min(n, sorted.length));
+  let left = sorted.reduce((s, f) => s + f.bytes, 0);
+  const groups: DataFile[][] = [];
+  let current: DataFile[] = [];
+  let bytes = 0;
+  for (const [i, f] of sorted.entries()) {
+    current.push(f);
+    bytes += f.bytes;
+    const groupsLeft = k - groups.length - 1;
+    if (groupsLeft > 0 && (bytes * (groupsLeft + 1) >= left || sorted.length - i - 1 === groupsLeft)) {
+      groups.push(current);
+      left -= bytes;
+      current = [];
+      bytes = 0;
+    }
   }
-  return groups.filter((g) => g.files.length > 0).map((g) => g.files.sort((a, b) => (a.path < b.path ? -1 : 1)));
+  if (current.length > 0) groups.push(current);
+  return groups;
 }
 
 /** Has DuckDB evaluate the constants conditions compare with (VARCHAR rendering + type). */
@@ -158,6 +179,8 @@ async function renderExpression(conn: DuckDBConnection, e: Node): Promise<string
 function isAggregateQuery(select: Node, aggregates: ReadonlySet<string>): boolean {
   return (
     (select.group_expressions as Node[]).length > 0 ||
+    select.aggregate_handling === 'FORCE_AGGREGATES' ||
+    Boolean(select.having) ||
     contains(select.select_list, (n) => n.class === 'FUNCTION' && aggregates.has(String(n.function_name).toLowerCase()))
   );
 }
@@ -258,7 +281,7 @@ export async function planQuery(
       fragmentNode = clone(root);
       how = 'rows stream through';
     } else if (!aggregate) {
-      const topN = topNShape(root);
+      const topN = described.types.some((t) => t.startsWith('ENUM')) ? null : topNShape(root);
       if (!topN) return null;
       fragmentNode = { ...clone(root), modifiers: topN.fragmentModifiers };
       merge = (output) => topNMerge(output, topN);
@@ -269,7 +292,7 @@ export async function planQuery(
       const typeNode = new Map<string, Node>();
       for (const t of ['BIGINT', 'DOUBLE']) typeNode.set(t, await types.get(t));
       const partial = partialAggregate(root, root.from_table as Node, aggregates, described.names, outputTypes, (t) => typeNode.get(t) as Node);
-      if (!partial) return null;
+      if (!partial || !(await binds(conn, partial.fragment))) return null;
       fragmentNode = clone(partial.fragment);
       merge = (output) => {
         const m = clone(partial.merge);
@@ -369,7 +392,7 @@ export async function planQuery(
   }
   // 2. one table, ORDER BY … LIMIT without aggregation: each fragment keeps its own top rows
   if (single && !hasParams && !isAggregateQuery(root, aggregates)) {
-    const topN = topNShape(root);
+    const topN = described.types.some((t) => t.startsWith('ENUM')) ? null : topNShape(root);
     if (topN) {
       const stage = await buildStage(occurrences[0], 0, 'top-n', (scan) => ({ ...clone(root), from_table: scan, modifiers: topN.fragmentModifiers }));
       const merge = topNMerge(stage.output, topN);
@@ -384,7 +407,7 @@ export async function planQuery(
     const typeNode = new Map<string, Node>();
     for (const t of ['BIGINT', 'DOUBLE']) typeNode.set(t, await types.get(t));
     const partial = partialAggregate(root, occurrences[0].ref, aggregates, described.names, outputTypes, (t) => typeNode.get(t) as Node);
-    if (partial) {
+    if (partial && (await binds(conn, partial.fragment))) {
       const stage = await buildStage(occurrences[0], 0, 'partial-aggregate', (scan) => ({ ...clone(partial.fragment), from_table: scan }));
       const merge = clone(partial.merge);
       (merge.from_table as Node).table_name = stage.output;
@@ -468,6 +491,11 @@ function equiJoinKeys(root: Node, occurrences: readonly Occurrence[], big: numbe
     const lo = ownerOf(l, occurrences);
     const ro = ownerOf(r, occurrences);
     const name = (n: Node): string => (n.column_names as string[]).slice(-1)[0];
+    const exact = (o: number, n: Node): boolean =>
+      /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|DECIMAL)/.test(
+        occurrences[o].table.columns.find((x) => x.name.toLowerCase() === name(n).toLowerCase())?.type ?? '',
+      );
+    if (lo < 0 || ro < 0 || !exact(lo, l) || !exact(ro, r)) continue;
     if (lo === big && ro >= 0 && ro !== big && !out.has(ro)) out.set(ro, [name(l), name(r)]);
     else if (ro === big && lo >= 0 && lo !== big && !out.has(lo)) out.set(lo, [name(r), name(l)]);
   }

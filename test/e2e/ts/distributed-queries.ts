@@ -12,22 +12,7 @@ export interface LakeQuery {
   /** Exact row count of the answer, to keep the comparison from being vacuous. */
   rows?: number;
   minRows?: number;
-  /**
-   * A known planner bug still gives another answer: the test is expected to fail (jest's
-   * it.failing) and starts failing — as a reminder to drop this mark — once the bug is fixed.
-   */
-  bug?: string;
 }
-
-/** Known bugs in src/planner/planner.ts (see the test's report; each names its minimal fix). */
-const BUG = {
-  order: 'groupFiles interleaves files by size: fragments are not contiguous runs of the path-ordered files, so gathered rows lose DuckDB insertion order',
-  aggregate: 'isAggregateQuery ignores HAVING and GROUP BY ALL: such a query streams through and each fragment answers alone',
-  typeName: 'TypeNodes.get refuses type names with quoted parts (STRUCT field names, ENUM values): INTERNAL error',
-  avgTemporal: 'partial AVG sums DATE/TIMESTAMP/INTERVAL arguments, which DuckDB cannot sum: the fragment fails to bind',
-  enumTopN: 'top-N merges over a temporary table that has no ENUM type: the column comes back VARCHAR',
-  colocate: 'co-location compares join-key ranges as decimal numbers even for DOUBLE or VARCHAR keys: matching files are skipped',
-} as const;
 
 const q = (name: string, sql: string, more: Omit<LakeQuery, 'name' | 'sql'> = {}): LakeQuery => ({ name, sql, ...more });
 
@@ -113,10 +98,10 @@ const PROJECTION: LakeQuery[] = [
   q('DISTINCT', 'SELECT DISTINCT region FROM facts', { rows: 5 }),
   q('DISTINCT on two partitions', 'SELECT DISTINCT year, month FROM facts WHERE month > 2', { rows: 6 }),
   q('DISTINCT ON', 'SELECT DISTINCT ON (region) region, id FROM facts ORDER BY region, id', { rows: 5, ordered: true }),
-  q('LIMIT without ORDER BY keeps insertion order', 'SELECT id, region FROM facts LIMIT 7', { rows: 7, ordered: true, bug: BUG.order }),
-  q('POSITIONAL JOIN', 'SELECT f.id, e.k FROM (SELECT id FROM facts WHERE year = 2019 AND month = 1) f POSITIONAL JOIN (SELECT k FROM events WHERE k < 5) e WHERE e.k IS NOT NULL', { rows: 5, bug: BUG.order }),
+  q('LIMIT without ORDER BY keeps insertion order', 'SELECT id, region FROM facts LIMIT 7', { rows: 7, ordered: true }),
+  q('POSITIONAL JOIN', 'SELECT f.id, e.k FROM (SELECT id FROM facts WHERE year = 2019 AND month = 1) f POSITIONAL JOIN (SELECT k FROM events WHERE k < 5) e WHERE e.k IS NOT NULL', { rows: 5 }),
   q('LIMIT without ORDER BY (counted)', 'SELECT count(*) FROM (SELECT id FROM facts WHERE year = 2020 LIMIT 100)', { rows: 1 }),
-  q('HAVING without GROUP BY', 'SELECT 1 AS one FROM facts HAVING count(*) > 5', { rows: 1, bug: BUG.aggregate }),
+  q('HAVING without GROUP BY', 'SELECT 1 AS one FROM facts HAVING count(*) > 5', { rows: 1 }),
   q('HAVING without GROUP BY, false', 'SELECT 1 AS one FROM facts HAVING count(*) > 5000', { rows: 0 }),
   q('unnest in the select list', 'SELECT id, unnest([1, 2]) AS u FROM facts WHERE id < 5', { rows: 10 }),
   q('expressions of every type', "SELECT id, amount * 2 AS a2, score / 4 AS s4, name || '!' AS n, day + 1 AS d, ts + INTERVAL 1 HOUR AS t, NOT flag AS nf FROM facts WHERE month = 1 AND year = 2020", { rows: 200 }),
@@ -168,21 +153,21 @@ const AGGREGATES: LakeQuery[] = [
   q('ROLLUP', 'SELECT year, month, count(*) FROM facts GROUP BY ROLLUP (year, month)', { rows: 16 }),
   q('GROUPING SETS', 'SELECT year, region, sum(amount) FROM facts GROUP BY GROUPING SETS ((year), (region), ())', { rows: 9 }),
   q('aggregate with a cast result', 'SELECT region, sum(id)::VARCHAR AS s, count(*)::INTEGER AS n FROM facts GROUP BY region', { rows: 5 }),
-  q('a STRUCT output with an odd field name', "SELECT {'a-b': region} AS s, count(*) AS n FROM facts GROUP BY ALL", { rows: 5, bug: BUG.typeName }),
+  q('a STRUCT output with an odd field name', "SELECT {'a-b': region} AS s, count(*) AS n FROM facts GROUP BY ALL", { rows: 5 }),
   q('a LIST output', 'SELECT [year, month] AS ym, count(*) AS n FROM facts GROUP BY ALL', { rows: 12 }),
   q('a constant in the select list', "SELECT 'x' AS k, region, count(*) FROM facts GROUP BY region", { rows: 5 }),
-  q('avg of DATE, TIMESTAMP and INTERVAL', 'SELECT region, avg(day) AS d, avg(ts) AS t, avg(ts - day) AS i FROM facts GROUP BY region', { rows: 5, bug: BUG.avgTemporal }),
+  q('avg of DATE, TIMESTAMP and INTERVAL', 'SELECT region, avg(day) AS d, avg(ts) AS t, avg(ts - day) AS i FROM facts GROUP BY region', { rows: 5 }),
   q('sum and avg of BOOLEAN and small ints', 'SELECT year, sum(flag::INTEGER) AS s, avg(flag::INTEGER) AS a, sum(month::TINYINT) AS m, avg((id % 100)::UTINYINT) AS u FROM facts GROUP BY year', { rows: 3 }),
   q('avg of DECIMAL(4,1) and DECIMAL(38,10)', 'SELECT region, avg((id % 1000 / 10)::DECIMAL(4,1)) AS a, avg(amount::DECIMAL(38,10)) AS b FROM facts GROUP BY region', { rows: 5 }),
   q('min and max of other types', "SELECT year, min(ts::TIMESTAMPTZ) AS tz, max(ts::TIMESTAMP_NS) AS ns, min(ts - day) AS iv, max(ts::TIME) AS tm, min([id, month]) AS l, max({'a': id}) AS st, min(encode(name)) AS b, max(id::HUGEINT) AS h FROM facts GROUP BY year", { rows: 3 }),
-  q('an ENUM output', "SELECT region::ENUM('north', 'south', 'ost é', 'we st') AS r, count(*) AS n FROM facts GROUP BY ALL", { rows: 5, bug: BUG.typeName }),
+  q('an ENUM output', "SELECT region::ENUM('north', 'south', 'ost é', 'we st') AS r, count(*) AS n FROM facts GROUP BY ALL", { rows: 5 }),
   q('count(DISTINCT) with min and max', 'SELECT region, count(DISTINCT month) AS m, min(id) AS lo, max(name) AS hi FROM facts GROUP BY region', { rows: 5 }),
   q('avg(DISTINCT) of DECIMAL, sum(DISTINCT) of DOUBLE', 'SELECT year, avg(DISTINCT amount) AS a, sum(DISTINCT score) AS s FROM facts GROUP BY year', { rows: 3 }),
   q('count(DISTINCT) with HAVING and ORDER BY', 'SELECT month, count(DISTINCT name) AS n FROM facts GROUP BY month HAVING count(DISTINCT region) = 4 ORDER BY n DESC, month', { rows: 4, ordered: true }),
   q('count(DISTINCT) over nothing', "SELECT count(DISTINCT name) AS n, min(id) AS lo FROM facts WHERE region = 'nowhere'", { rows: 1 }),
   q('an aggregate only in ORDER BY', 'SELECT region FROM facts GROUP BY region ORDER BY count(*) DESC, region NULLS LAST', { rows: 5, ordered: true }),
   q('GROUP BY without aggregates', 'SELECT region, year FROM facts GROUP BY region, year', { rows: 15 }),
-  q('GROUP BY ALL without aggregates', 'SELECT region FROM facts GROUP BY ALL', { rows: 5, bug: BUG.aggregate }),
+  q('GROUP BY ALL without aggregates', 'SELECT region FROM facts GROUP BY ALL', { rows: 5 }),
   q('a group column inside an expression', 'SELECT month + 1 AS m1, count(*) + month AS x FROM facts GROUP BY month', { rows: 4 }),
   q('GROUP BY a column not selected', 'SELECT year, count(*) FROM facts GROUP BY year, month', { rows: 12 }),
 ];
@@ -203,7 +188,7 @@ const TOP_N: LakeQuery[] = [
   q('the same column twice', 'SELECT id, id FROM facts ORDER BY 1 LIMIT 3', { rows: 3, ordered: true }),
   q('two expressions with one name', 'SELECT id + 1 AS x, id + 2 AS x FROM facts ORDER BY 1 LIMIT 3', { rows: 3, ordered: true }),
   q('HUGEINT, INTERVAL, TIME, LIST, STRUCT, BLOB columns', "SELECT id::HUGEINT AS h, INTERVAL (id) DAY AS iv, ts::TIME AS tm, [id, year] AS l, {'a': id, 'b': region} AS s, name::BLOB AS b FROM facts ORDER BY id NULLS LAST LIMIT 4", { rows: 4, ordered: true }),
-  q('UUID, MAP, TIMESTAMPTZ, TIMESTAMP_NS, UTINYINT, ENUM columns', "SELECT id, md5(name)::UUID AS u, map([id], [name]) AS m, ts::TIMESTAMPTZ AS tz, ts::TIMESTAMP_NS AS ns, (id % 200)::UTINYINT AS ut, region::ENUM('north', 'south', 'ost é', 'we st') AS e FROM facts ORDER BY id NULLS LAST LIMIT 6", { rows: 6, ordered: true, bug: BUG.enumTopN }),
+  q('UUID, MAP, TIMESTAMPTZ, TIMESTAMP_NS, UTINYINT, ENUM columns', "SELECT id, md5(name)::UUID AS u, map([id], [name]) AS m, ts::TIMESTAMPTZ AS tz, ts::TIMESTAMP_NS AS ns, (id % 200)::UTINYINT AS ut, region::ENUM('north', 'south', 'ost é', 'we st') AS e FROM facts ORDER BY id NULLS LAST LIMIT 6", { rows: 6, ordered: true }),
   q('ORDER BY ALL … LIMIT', 'SELECT region, month FROM facts ORDER BY ALL LIMIT 7', { rows: 7, ordered: true }),
   q('ORDER BY … COLLATE … LIMIT', 'SELECT name, id FROM facts WHERE name IS NOT NULL ORDER BY name COLLATE nocase DESC, id LIMIT 5', { rows: 5, ordered: true }),
   q('ORDER BY … LIMIT over an inner join', 'SELECT f.id, r.label FROM facts f JOIN regions r USING (region) ORDER BY f.id DESC LIMIT 5', { rows: 5, ordered: true }),
@@ -241,12 +226,12 @@ const JOINS: LakeQuery[] = [
   q('LEFT join USING, gathered', 'SELECT id, label FROM facts LEFT JOIN regions USING (region) WHERE id < 100 ORDER BY id NULLS LAST, label', { rows: 99, ordered: true }),
   q('FULL join USING, count(*)', 'SELECT count(*) AS n, count(region) AS r FROM facts FULL JOIN regions USING (region)', { rows: 1 }),
   q('NATURAL LEFT JOIN, gathered', 'SELECT count(*) AS n, count(label) AS l FROM facts NATURAL LEFT JOIN regions', { rows: 1 }),
-  q('co-located join, DECIMAL key against DOUBLE key', 'SELECT a.n, b.n AS m FROM other.numbers a JOIN other.numbers b ON a.d = b.x', { rows: 1, bug: BUG.colocate }),
+  q('co-located join, DECIMAL key against DOUBLE key', 'SELECT a.n, b.n AS m FROM other.numbers a JOIN other.numbers b ON a.d = b.x', { rows: 1 }),
   q('co-located join, BIGINT key against DOUBLE key', 'SELECT a.n, b.n AS m FROM other.numbers a JOIN other.numbers b ON a.b = b.x', { rows: 0 }),
   q('co-located join on integer keys', 'SELECT e.k, f.amount FROM events e JOIN facts f ON e.k = f.id WHERE f.year = 2020', { minRows: 700 }),
-  q('join grouped by ALL without aggregates', 'SELECT r.label FROM facts f JOIN regions r USING (region) GROUP BY ALL', { rows: 3, bug: BUG.aggregate }),
-  q('co-located join on digit strings (text order, not numeric)', 'SELECT a.code, count(*) AS n FROM other.codes a JOIN other.codes b ON a.code = b.code GROUP BY a.code', { rows: 3, bug: BUG.colocate }),
-  q('join with HAVING and no GROUP BY', 'SELECT 1 AS one FROM facts f JOIN regions r USING (region) HAVING count(*) > 5', { rows: 1, bug: BUG.aggregate }),
+  q('join grouped by ALL without aggregates', 'SELECT r.label FROM facts f JOIN regions r USING (region) GROUP BY ALL', { rows: 3 }),
+  q('co-located join on digit strings (text order, not numeric)', 'SELECT a.code, count(*) AS n FROM other.codes a JOIN other.codes b ON a.code = b.code GROUP BY a.code', { rows: 3 }),
+  q('join with HAVING and no GROUP BY', 'SELECT 1 AS one FROM facts f JOIN regions r USING (region) HAVING count(*) > 5', { rows: 1 }),
   q('join grouped by ALL', 'SELECT r.label, f.year, count(*) AS n, avg(f.amount) AS a FROM facts f JOIN regions r USING (region) GROUP BY ALL', { rows: 9 }),
   q('LATERAL subquery', 'SELECT f.id, l.nxt FROM facts f, LATERAL (SELECT f.id + 1 AS nxt) l WHERE f.id < 10', { rows: 9 }),
   q('three-way join', 'SELECT f.id, r.label, s.v FROM facts f JOIN regions r USING (region) JOIN other.single s ON s.k = f.month WHERE f.year = 2021', { minRows: 100 }),

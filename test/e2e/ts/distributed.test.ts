@@ -232,13 +232,7 @@ describe('the lake the tests run on', () => {
 });
 
 describe('distributed answers equal single-node DuckDB', () => {
-  it.each(LAKE_QUERIES.filter((q) => !q.bug).map((q) => [q.name, q] as const))('%s', async (_name, q) => {
-    await expectSame(q);
-  });
-});
-
-describe('known planner bugs (expected to fail until fixed; then drop their `bug` mark)', () => {
-  it.failing.each(LAKE_QUERIES.filter((q) => q.bug).map((q) => [q.name, q.bug, q] as const))('%s — %s', async (_name, _bug, q) => {
+  it.each(LAKE_QUERIES.map((q) => [q.name, q] as const))('%s', async (_name, q) => {
     await expectSame(q);
   });
 });
