@@ -128,8 +128,17 @@ export function findOccurrences(statement: Node, resolve: Resolve): Occurrence[]
   // columns outside any expression.
   let star = false;
   const names = new Set<string>();
+  // EXISTS (SELECT * …) asks only whether a row exists: its star needs no column
+  const existsSelects = new Set<Node>();
   walk(statement, (n) => {
-    if (n.class === 'STAR') star = true;
+    if (n.class === 'SUBQUERY' && /EXISTS/.test(String(n.subquery_type))) {
+      const inner = (n.subquery as { node?: Node } | undefined)?.node;
+      if (inner) existsSelects.add(inner);
+    }
+    return undefined;
+  });
+  walk(statement, (n, parent) => {
+    if (n.class === 'STAR' && !(parent && existsSelects.has(parent) && (parent.select_list as Node[]).includes(n))) star = true;
     if (n.class === 'COLUMN_REF') for (const part of n.column_names as string[]) names.add(part.toLowerCase());
     if (n.class === undefined && n.type === 'JOIN') {
       if (n.ref_type === 'NATURAL') star = true;
