@@ -153,13 +153,31 @@ export function partialAggregate(
       return i >= 0 && x.class !== 'CONSTANT' ? columnRef(groupCols[i]) : null;
     });
   };
+  const merge = mergeQuery(select, modifiers, rewrite, groupCols, partials.map((p) => String(p.alias)), outputNames, outputTypes);
+  return merge ? { fragment, merge } : null;
+}
+
+/**
+ * The merge over the gathered partials: the select list, HAVING and ORDER BY rewritten by
+ * `rewrite` (aggregates and group keys → partial columns), cast back to the original output types,
+ * grouped by the group columns; null when a column other than a group or partial column (or an
+ * output alias) is still referenced.
+ */
+function mergeQuery(
+  select: Node,
+  modifiers: Node[],
+  rewrite: (n: unknown) => unknown,
+  groupCols: readonly string[],
+  partialCols: readonly string[],
+  outputNames: readonly string[],
+  outputTypes: readonly Node[],
+): Node | null {
   const selectList = (select.select_list as Node[]).map((item, i) =>
     alias(cast(rewrite({ ...item, alias: '' }) as Node, outputTypes[i]), outputNames[i]),
   );
   const having = select.having ? (rewrite(select.having) as Node) : null;
   const newModifiers = rewrite(modifiers) as Node[];
-  // whatever column is still referenced must be a group column, a partial, or an output alias
-  const allowed = new Set([...groupCols, ...partials.map((p) => String(p.alias)), ...outputNames].map((s) => s.toLowerCase()));
+  const allowed = new Set([...groupCols, ...partialCols, ...outputNames].map((x) => x.toLowerCase()));
   const stray = contains([selectList, having, newModifiers], (n) => {
     if (n.class !== 'COLUMN_REF') return false;
     const parts = n.column_names as string[];
@@ -172,9 +190,10 @@ export function partialAggregate(
   merge.having = having;
   merge.modifiers = newModifiers;
   merge.group_expressions = groupCols.map((c) => columnRef(c));
-  merge.group_sets = groups.length > 0 ? [groupCols.map((_, i) => i)] : [];
+  merge.group_sets = groupCols.length > 0 ? [groupCols.map((_, i) => i)] : [];
+  merge.aggregate_handling = 'STANDARD_HANDLING';
   merge.from_table = { type: 'BASE_TABLE', alias: '', sample: null, schema_name: '', table_name: 'input', column_name_alias: [], catalog_name: '', at_clause: null };
-  return { fragment, merge };
+  return merge;
 }
 
 /**
@@ -220,28 +239,8 @@ function distinctPartial(
       const i = groups.findIndex((g) => shape(g) === shape(x));
       return i >= 0 && x.class !== 'CONSTANT' ? columnRef(groupCols[i]) : null;
     });
-  const selectList = (select.select_list as Node[]).map((item, i) =>
-    alias(cast(rewrite({ ...item, alias: '' }) as Node, outputTypes[i]), outputNames[i]),
-  );
-  const having = select.having ? (rewrite(select.having) as Node) : null;
-  const newModifiers = rewrite(modifiers) as Node[];
-  const allowed = new Set([...groupCols, ...argCols, ...outputNames].map((x) => x.toLowerCase()));
-  const stray = contains([selectList, having, newModifiers], (n) => {
-    if (n.class !== 'COLUMN_REF') return false;
-    const parts = n.column_names as string[];
-    return parts.length !== 1 || !allowed.has(parts[0].toLowerCase());
-  });
-  if (stray) return null;
-  const merge = clone(select);
-  merge.select_list = selectList;
-  merge.where_clause = null;
-  merge.having = having;
-  merge.modifiers = newModifiers;
-  merge.group_expressions = groupCols.map((c) => columnRef(c));
-  merge.group_sets = groups.length > 0 ? [groupCols.map((_, i) => i)] : [];
-  merge.aggregate_handling = 'STANDARD_HANDLING';
-  merge.from_table = { type: 'BASE_TABLE', alias: '', sample: null, schema_name: '', table_name: 'input', column_name_alias: [], catalog_name: '', at_clause: null };
-  return { fragment, merge };
+  const merge = mergeQuery(select, modifiers, rewrite, groupCols, argCols, outputNames, outputTypes);
+  return merge ? { fragment, merge } : null;
 }
 
 const VARCHAR_TYPE = { id: 'VARCHAR', type_info: null };
