@@ -69,20 +69,24 @@ program
     await serveCommand(config);
   });
 
-program
-  .command('query')
+/** The options every client command takes: where the server is and who logs in. */
+function withServerOptions(cmd: Command): Command {
+  return cmd
+    .option('--host <host>', 'server host', process.env.SKEIN_HOST ?? '127.0.0.1')
+    .option('--port <port>', 'server port', port, Number(process.env.SKEIN_PORT ?? 31337))
+    .option('-u, --user <user>', 'user name (env SKEIN_USER)', process.env.SKEIN_USER ?? 'skein')
+    .option('-p, --password <password>', 'password (env SKEIN_PASSWORD)', process.env.SKEIN_PASSWORD ?? 'skein')
+    .option('--uri <uri>', 'server as grpc://host:port or grpc+tls://host:port (instead of --host/--port)')
+    .option('--tls-ca <file>', 'TLS: trust this PEM CA (implies TLS; default: the system CAs)')
+    .option('--tls-cert <file>', 'mutual TLS: client certificate (PEM)')
+    .option('--tls-key <file>', 'mutual TLS: client private key (PEM)');
+}
+
+withServerOptions(program.command('query'))
   .description('run SQL against a Skein (or any Flight SQL) server and print the result')
   .argument('<sql>', 'the statement to run')
-  .option('--host <host>', 'server host', process.env.SKEIN_HOST ?? '127.0.0.1')
-  .option('--port <port>', 'server port', port, Number(process.env.SKEIN_PORT ?? 31337))
-  .option('-u, --user <user>', 'user name (env SKEIN_USER)', process.env.SKEIN_USER ?? 'skein')
-  .option('-p, --password <password>', 'password (env SKEIN_PASSWORD)', process.env.SKEIN_PASSWORD ?? 'skein')
   .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'csv', 'json', 'arrow']).default('table'))
   .option('--update', 'run as an update (DDL/DML) and print the row count')
-  .option('--uri <uri>', 'server as grpc://host:port or grpc+tls://host:port (instead of --host/--port)')
-  .option('--tls-ca <file>', 'TLS: trust this PEM CA (implies TLS; default: the system CAs)')
-  .option('--tls-cert <file>', 'mutual TLS: client certificate (PEM)')
-  .option('--tls-key <file>', 'mutual TLS: client private key (PEM)')
   .action(
     async (
       text: string,
@@ -107,16 +111,9 @@ program
     },
   );
 
-program
-  .command('explain')
+withServerOptions(program.command('explain'))
   .description("show how Skein runs a query: its distributed plan (or DuckDB's own plan for a local query)")
   .argument('<sql>', 'the query to explain')
-  .option('--host <host>', 'server host', process.env.SKEIN_HOST ?? '127.0.0.1')
-  .option('--port <port>', 'server port', port, Number(process.env.SKEIN_PORT ?? 31337))
-  .option('-u, --user <user>', 'user name (env SKEIN_USER)', process.env.SKEIN_USER ?? 'skein')
-  .option('-p, --password <password>', 'password (env SKEIN_PASSWORD)', process.env.SKEIN_PASSWORD ?? 'skein')
-  .option('--uri <uri>', 'server as grpc://host:port or grpc+tls://host:port (instead of --host/--port)')
-  .option('--tls-ca <file>', 'TLS: trust this PEM CA (implies TLS; default: the system CAs)')
   .option('--analyze', 'run the query and add what it did (EXPLAIN ANALYZE)')
   .option('--mermaid', 'print only the Mermaid flowchart of the plan')
   .action(async (text: string, o: QueryTargetFlags & { user: string; password: string; analyze?: boolean; mermaid?: boolean }) => {

@@ -3,6 +3,7 @@
 // executors belong on a private network that only coordinators can reach.
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
+import { shutdownGrpc } from '../flight/grpc-shutdown';
 import * as A from 'apache-arrow';
 import { UnimplementedError } from '../errors';
 import { log } from '../log';
@@ -132,16 +133,7 @@ export class ExecutorServer {
   async close(graceMs = 2000): Promise<void> {
     // running fragments end at once (UNAVAILABLE): the coordinator retries them elsewhere
     const closing = this.engine.close();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, graceMs);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await shutdownGrpc(this.server, graceMs);
     await closing;
   }
 }

@@ -33,7 +33,7 @@ export async function runDistributed(
   const { catalog, executors } = ctx.state;
   if (!catalog || !executors || executors.size === 0) return null;
   if (transactionId && transactionId.length > 0) return null;
-  if ((await sessionBound(ctx)) !== null) return null;
+  if (sessionBound(ctx) !== null) return null;
   const explain = EXPLAIN.test(text);
   const analyze = EXPLAIN_ANALYZE.test(text);
   const query = explain ? text.replace(EXPLAIN, '') : analyze ? text.replace(EXPLAIN_ANALYZE, '') : text;

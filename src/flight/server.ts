@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
+import { shutdownGrpc } from './grpc-shutdown';
 import { RecordBatch } from 'apache-arrow';
 import {
   SkeinError,
@@ -93,16 +94,7 @@ export class FlightSqlServer {
     this.state.sessions.closeAll();
     this.state.polls.closeAll();
     await this.state.transactions.closeAll();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, graceMs);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await shutdownGrpc(this.server, graceMs);
   }
 
   /** Authenticates the call and returns its context; the signal fires on cancel or deadline. */

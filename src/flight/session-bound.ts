@@ -3,7 +3,7 @@
 // answers (TimeZone, collation, NULL order, integer division…) or a temporary table, view or macro
 // (which may also shadow a lake table's name) would give another answer there than single-node.
 import { CallContext } from './context';
-import { CATALOG, SCHEMA, sessionSetup } from './sessions';
+import { CATALOG, SCHEMA } from './sessions';
 
 /**
  * Session options that cannot change a query's result: the namespace (the planner resolves names
@@ -16,19 +16,12 @@ const NEUTRAL = new Set(
 );
 
 /** The reason the session's statements must run on the coordinator, or null when executors may run them. */
-export async function sessionBound(ctx: CallContext): Promise<string | null> {
+export function sessionBound(ctx: CallContext): string | null {
   const session = ctx.state.sessions.peek(ctx.principal);
   const setting = [...(session?.options.keys() ?? [])].find((k) => !NEUTRAL.has(k.toLowerCase()));
   if (setting !== undefined) return `the session sets ${setting}, which executors do not have`;
-  // a session connection exists once the session created temporary objects (null when it has none,
-  // or when a transaction holds it: statements outside the transaction do not see them either)
-  const own = await ctx.state.transactions.sessionLease(ctx.principal, {
-    create: false,
-    setup: () => sessionSetup(session),
-    timeZone: ctx.state.db.timeZone,
-    signal: ctx.signal,
-  });
-  if (own === null) return null;
-  own.release();
+  // a session connection exists once the session created temporary objects (statements outside a
+  // transaction that holds it do not see them either)
+  if (!ctx.state.transactions.hasFreeSessionConnection(ctx.principal)) return null;
   return 'the session has temporary objects, which executors do not see';
 }

@@ -166,6 +166,12 @@ export class TransactionRegistry {
     return pin.lease(false);
   }
 
+  /** True when the session has a connection of its own that no transaction holds (its temporary objects live there). */
+  hasFreeSessionConnection(p: Principal): boolean {
+    const pin = this.sessionPin(p);
+    return pin !== null && !this.transactionOn(pin);
+  }
+
   /** Commits or rolls back, after any statement still using the connection has stepped aside. */
   async end(id: Uint8Array, p: Principal, commit: boolean, signal?: AbortSignal): Promise<void> {
     const t = this.find(id, p);

@@ -44,9 +44,15 @@ function tableNames(node: Node): Array<[string, string]> {
   return out;
 }
 
-async function aggregateNames(conn: DuckDBConnection): Promise<Set<string>> {
-  const r = await conn.runAndReadAll("SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'");
-  return new Set(r.getRows().map((x) => String(x[0])));
+/** DuckDB's aggregate function names: fixed for the process (SQL cannot define aggregates), read once. */
+let aggregateNamesOnce: Promise<Set<string>> | null = null;
+
+function aggregateNames(conn: DuckDBConnection): Promise<Set<string>> {
+  aggregateNamesOnce ??= conn
+    .runAndReadAll("SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'")
+    .then((r) => new Set(r.getRows().map((x) => String(x[0]))));
+  aggregateNamesOnce.catch(() => (aggregateNamesOnce = null));
+  return aggregateNamesOnce;
 }
 
 /** Output column names and DuckDB types of a statement (prepared, not run). */
@@ -65,8 +71,11 @@ async function describe(conn: DuckDBConnection, sql: string): Promise<{ names: s
   }
 }
 
+/** Cast targets by type name, shared by every plan (a type name always parses the same). */
+const TYPE_NODES = new Map<string, Node>();
+
 class TypeNodes {
-  private readonly cache = new Map<string, Node>();
+  private readonly cache = TYPE_NODES;
   constructor(private readonly conn: DuckDBConnection) {}
 
   /** The cast_type JSON of a DuckDB type name, as DuckDB's parser spells it. */
