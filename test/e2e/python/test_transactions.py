@@ -153,18 +153,13 @@ def test_same_statement_reused_across_commits(connect, conn, table):
 def test_adbc_ingest_with_autocommit_off_is_committed_at_once(connect, conn):
     """The ADBC Flight SQL driver (1.13) sends CommandStatementIngest without the connection's
     transaction id, so bulk ingestion auto-commits even with autocommit off: visible to others at
-    once, and a rollback does not undo it. (Skipped while the server has no ingestion.)"""
+    once, and a rollback does not undo it."""
     name = unique("txn_ingest")
     data = pa.table({"id": pa.array(range(1000), pa.int64()), "s": [f"s{i}" for i in range(1000)]})
     txn = connect(autocommit=False)
     try:
         with txn.cursor() as cur:
-            try:
-                assert cur.adbc_ingest(name, data, mode="create") in (1000, -1)
-            except Exception as e:  # noqa: BLE001 - only "not implemented" skips
-                if helpers.error_code(e) == helpers.GRPC_UNIMPLEMENTED or "NOT_IMPLEMENTED" in str(e):
-                    pytest.skip(f"bulk ingestion is not implemented on this server: {e}")
-                raise
+            assert cur.adbc_ingest(name, data, mode="create") in (1000, -1)
         assert rows(conn, f"SELECT count(*), sum(id), max(s) FROM {name}") == [(1000, 499500, "s999")]
         run(txn, f"DELETE FROM {name} WHERE id < 10")
         assert count(txn, name) == 990
