@@ -20,6 +20,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run --silent build || exit 1
 bash test/e2e/setup-python.sh || exit 1
+bash test/services/install.sh || exit 1
 
 server_pid=""
 cleanup() {
