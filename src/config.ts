@@ -3,6 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { STORE_DEFAULTS, storeEnvKeys, storeSchema } from './store/store-config';
+import { glueEnvKeys, glueSchema } from './catalog/glue/glue-config';
+import { cloudIssues, CLOUD_MODES, ecsSchema, lambdaSchema } from './executors/cloud-config';
 
 const userSchema = z
   .object({
@@ -29,6 +32,38 @@ export const DEFAULT_SESSION_SETTINGS = [
   'errors_as_json',
   'enable_progress_bar',
 ] as const;
+
+/**
+ * Coordination (src/registry): executor registrations and the query log. Without redisUrl they stay
+ * in this process's memory; with it they live in Redis, shared by coordinators and executors.
+ */
+export const registrySchema = z
+  .object({
+    /** redis://[user:password@]host:port[/db] (env SKEIN_REDIS_URL). */
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'a Redis URL such as "redis://127.0.0.1:6379"')
+      .optional(),
+    /** Prefix of every Redis key, so several Skein deployments can share one Redis. */
+    keyPrefix: z.string().min(1).default('skein:'),
+    /** Executors refresh their record this often; coordinators re-read the executor list as often. */
+    heartbeatSeconds: z.number().positive().default(5),
+    /** A record not refreshed for this long expires: the executor is forgotten. */
+    ttlSeconds: z.number().positive().default(15),
+    /** Redis replies slower than this fail (DEADLINE_EXCEEDED) instead of holding anyone up. */
+    commandTimeoutMs: z.number().int().positive().default(2000),
+    /** Query log entries are kept this long, and at most this many. */
+    queryLogRetentionDays: z.number().positive().default(7),
+    queryLogMaxEntries: z.number().int().positive().default(100_000),
+  })
+  .strict()
+  .refine((r) => r.ttlSeconds > r.heartbeatSeconds, {
+    message: 'ttlSeconds must be longer than heartbeatSeconds (else live executors expire between heartbeats)',
+  });
+
+export type RegistryConfig = z.infer<typeof registrySchema>;
+
+export const REGISTRY_DEFAULTS = registrySchema.parse({});
 
 export const configSchema = z
   .object({
@@ -95,6 +130,8 @@ export const configSchema = z
         root: z.string().min(1).optional(),
         file: z.string().min(1).optional(),
         refreshSeconds: z.number().positive().default(5),
+        /** The AWS Glue Data Catalog: its databases become schemas (see src/catalog/glue/glue-config.ts). */
+        glue: glueSchema.optional(),
       })
       .strict()
       .default({ refreshSeconds: 5 }),
@@ -105,7 +142,7 @@ export const configSchema = z
     executors: z
       .object({
         count: z.number().int().min(0).max(256).default(0),
-        mode: z.enum(['in-process', 'child-process']).default('in-process'),
+        mode: z.enum(['in-process', 'child-process', ...CLOUD_MODES]).default('in-process'),
         /** DuckDB threads per executor. */
         threads: z.number().int().positive().default(1),
         memoryLimit: z.string().optional(),
@@ -114,11 +151,39 @@ export const configSchema = z
         fragmentTimeoutSeconds: z.number().positive().default(300),
         /** Fragments one executor runs at once. */
         slots: z.number().int().positive().default(2),
+        /**
+         * Shuffle files of repartition joins (local executors share the coordinator's disk): under this
+         * directory (default: a private one in the system temp directory), one subdirectory per query.
+         */
+        scratchDirectory: z.string().min(1).optional(),
+        /** A joined table larger than this (per fragment, after pruning) is repartitioned, not broadcast. */
+        broadcastLimitBytes: z.number().int().min(0).default(64 << 20),
+        /** Also use the executors registered in the registry (Redis), added and forgotten as they come and go. */
+        discover: z.boolean().default(false),
+        /** mode "lambda": the Engine function (src/executors/cloud-config.ts). */
+        lambda: lambdaSchema.optional(),
+        /** mode "fargate": executors started as ECS tasks. */
+        ecs: ecsSchema.optional(),
+        /** mode "remote": executors already running (host:port), e.g. one big EC2 monostore. */
+        addresses: z.array(z.string().min(1)).optional(),
       })
       .strict()
-      .default({ count: 0, mode: 'in-process', threads: 1, fragmentTimeoutSeconds: 300, slots: 2 }),
+      .default({ count: 0, mode: 'in-process', threads: 1, fragmentTimeoutSeconds: 300, slots: 2, discover: false, broadcastLimitBytes: 64 << 20 }),
+    registry: registrySchema.default(REGISTRY_DEFAULTS),
+    /** Object stores (s3:// URIs) and the executors' partition cache of remote data files. */
+    store: storeSchema.default(STORE_DEFAULTS),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const issue of cloudIssues(c.executors)) ctx.addIssue({ code: 'custom', ...issue });
+    if (!c.executors.discover) return;
+    if (!c.registry.redisUrl) {
+      ctx.addIssue({ code: 'custom', path: ['executors', 'discover'], message: 'discovering executors needs registry.redisUrl (or SKEIN_REDIS_URL)' });
+    }
+    if (!c.executors.secret) {
+      ctx.addIssue({ code: 'custom', path: ['executors', 'secret'], message: 'discovered executors need the shared executors.secret (SKEIN_EXECUTOR_SECRET)' });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type UserConfig = z.infer<typeof userSchema>;
@@ -156,6 +221,12 @@ const envKeys: Record<string, (v: string, into: Record<string, unknown>) => void
   SKEIN_EXECUTOR_THREADS: (v, o) =>
     (o.executors = { ...(o.executors as object), threads: intOf('SKEIN_EXECUTOR_THREADS', v) }),
   SKEIN_EXECUTOR_SECRET: (v, o) => (o.executors = { ...(o.executors as object), secret: v }),
+  SKEIN_DISCOVER_EXECUTORS: (v, o) =>
+    (o.executors = { ...(o.executors as object), discover: boolOf('SKEIN_DISCOVER_EXECUTORS', v) }),
+  SKEIN_REDIS_URL: (v, o) => (o.registry = { ...(o.registry as object), redisUrl: v }),
+  SKEIN_REDIS_PREFIX: (v, o) => (o.registry = { ...(o.registry as object), keyPrefix: v }),
+  ...storeEnvKeys(intOf, boolOf),
+  ...glueEnvKeys(intOf),
 };
 
 function intOf(name: string, v: string): number {

@@ -1,6 +1,7 @@
 // The catalog interface the planner reads: which tables exist, their columns, and the data files
 // behind each with the statistics pruning needs. The embedded default is a directory of tables
-// (directory-catalog.ts); AWS Glue and Iceberg come later behind the same interface.
+// (directory-catalog.ts); table formats (Iceberg, Delta) come from format-catalog.ts, and
+// multi-catalog.ts puts several catalogs behind this one interface.
 
 export type FileFormat = 'parquet' | 'csv' | 'json';
 
@@ -42,6 +43,33 @@ export interface ColumnInfo {
   type: string;
 }
 
+/**
+ * A point in a table's history, from SQL `FROM t AT (VERSION => 123)` or `AT (TIMESTAMP => …)`.
+ * VERSION: the expression as DuckDB renders it (`CAST(e AS VARCHAR)`: an Iceberg snapshot id, a
+ * Delta version). TIMESTAMP: the instant in UTC as DuckDB renders a TIMESTAMP
+ * (`CAST(CAST(e AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS VARCHAR)`: '2024-05-01 12:00:00.123'); see
+ * atMillis in table-formats.ts.
+ */
+export interface TableAt {
+  unit: 'VERSION' | 'TIMESTAMP';
+  value: string;
+}
+
+/**
+ * How to read a table whose rows are not simply its data files (Iceberg, Delta: columns mapped by
+ * field id, delete files applied). Absent: tableScanSql reads the files with read_parquet & co.
+ */
+export interface TableScan {
+  /**
+   * A FROM-clause item (a table function call or a parenthesised subquery) reading exactly these
+   * data files (a subset of TableInfo.files, by path) with the table's columns and types, deletes
+   * applied. No files: an empty relation with the table's columns.
+   */
+  sql(files: readonly string[]): string;
+  /** Other files that sql(files) reads (delete files…), so fragments list them as inputs. */
+  extraFiles?(files: readonly string[]): string[];
+}
+
 export interface TableInfo {
   /** The schema the table is exposed under (to DuckDB and to Flight SQL metadata). */
   schema: string;
@@ -57,6 +85,8 @@ export interface TableInfo {
   files: readonly DataFile[];
   /** Changes whenever any file changes (for caches keyed by table version). */
   version: string;
+  /** Present for table formats (Iceberg, Delta): the SQL that reads the files; see TableScan. */
+  scan?: TableScan;
 }
 
 export interface TableName {
@@ -67,8 +97,12 @@ export interface TableName {
 export interface Catalog {
   /** Every table, sorted by schema then name. */
   tables(): Promise<TableName[]>;
-  /** One table with its files and statistics (refreshed when files change), or null. */
-  table(schema: string, name: string): Promise<TableInfo | null>;
+  /**
+   * One table with its files and statistics (refreshed when files change), or null. `at` asks for
+   * an older version; a table without versions throws InvalidArgumentError, an unknown version
+   * NotFoundError.
+   */
+  table(schema: string, name: string, at?: TableAt): Promise<TableInfo | null>;
   /** Directories DuckDB must be allowed to read for these tables (the sandbox's allowed_directories). */
   readonly roots: readonly string[];
   close(): Promise<void>;

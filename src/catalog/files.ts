@@ -11,6 +11,8 @@ export interface FileStat {
   size: number;
   mtimeMs: number;
   ino: number;
+  /** Object-store files: the ETag, which changes with the content (mtime and ino say little there). */
+  etag?: string;
 }
 
 export interface Listing {

@@ -1,9 +1,29 @@
 // Opens the catalog the configuration asks for: the directory catalog over `catalog.root` and/or
-// `catalog.file`, or none.
+// `catalog.file`, plus the file's table-format entries (Iceberg, Delta), and/or the AWS Glue Data
+// Catalog (`catalog.glue`, asked last: directory and file tables win over Glue tables of the same name).
+import { resolve } from 'node:path';
 import { Config } from '../config';
+import { Catalog } from './catalog';
+import { readCatalogEntries } from './catalog-file';
 import { DirectoryCatalog } from './directory-catalog';
+import { FormatCatalog } from './format-catalog';
+import { MultiCatalog } from './multi-catalog';
+import { openGlueCatalog } from './glue/glue-catalog';
+import { STORE_DEFAULTS, StoreConfig } from '../store/store-config';
+import { openStores } from '../store/stores';
 
-export async function openCatalog(c: Config['catalog']): Promise<DirectoryCatalog | null> {
-  if (!c.root && !c.file) return null;
-  return DirectoryCatalog.open({ root: c.root, file: c.file });
+export async function openCatalog(c: Config['catalog'], store: StoreConfig = STORE_DEFAULTS): Promise<Catalog | null> {
+  const formats = c.file ? readCatalogEntries(resolve(c.file)).formats : [];
+  const glue = c.glue ? openGlueCatalog(c.glue, store) : null;
+  if (!c.root && !c.file) return glue;
+  const directory = await DirectoryCatalog.open({ root: c.root, file: c.file, stores: openStores(store) }).catch(async (e: unknown) => {
+    await glue?.close();
+    throw e;
+  });
+  const all: Catalog[] = [
+    ...(formats.length > 0 ? [new FormatCatalog({ entries: formats, stores: openStores(store) })] : []),
+    directory,
+    ...(glue ? [glue] : []),
+  ];
+  return all.length === 1 ? all[0] : new MultiCatalog(all);
 }

@@ -6,6 +6,7 @@ import { quoteIdent, quoteLiteral } from '../duckdb/sql';
 import { log } from '../log';
 import { Catalog, TableInfo } from './catalog';
 import { tableScanSql } from './scan-sql';
+import { isRemoteTable, remoteViewSql } from './remote-view';
 
 /** Every view comment starts with this: how lake tables are told from users' own views. */
 export const LAKE_TABLE_COMMENT = 'lake table';
@@ -146,7 +147,8 @@ export class CatalogViews {
       await conn.run('BEGIN');
       try {
         await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(info.schema)}`);
-        await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${tableScanSql(info)}`);
+        const body = isRemoteTable(info) ? remoteViewSql(info) : `SELECT * FROM ${tableScanSql(info)}`;
+        await conn.run(`CREATE OR REPLACE VIEW ${view} AS ${body}`);
         await conn.run(`COMMENT ON VIEW ${view} IS ${quoteLiteral(comment)}`);
         await conn.run('COMMIT');
       } catch (e) {

@@ -37,6 +37,7 @@ export function scanSql(spec: ScanSpec): string {
  * table's shape: `(SELECT CAST(NULL AS T) AS c, … WHERE false UNION ALL BY NAME SELECT * FROM read_…)`.
  */
 export function tableScanSql(table: TableInfo, files: readonly string[] = table.files.map((f) => f.path)): string {
+  if (table.scan) return table.scan.sql(files);
   const partition = new Set(table.partitionColumns);
   const hiveTypes = Object.fromEntries(table.columns.filter((c) => partition.has(c.name)).map((c) => [c.name, c.type]));
   const scan = scanSql({
@@ -50,4 +51,10 @@ export function tableScanSql(table: TableInfo, files: readonly string[] = table.
   // type names come from DuckDB's DESCRIBE of the files, which quotes what needs quoting
   const shape = table.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`).join(', ');
   return `(SELECT ${shape} WHERE false UNION ALL BY NAME SELECT * FROM ${scan})`;
+}
+
+/** Every file the scan of `files` reads: the data files, then the extra ones (delete files) in order. */
+export function tableScanFiles(table: TableInfo, files: readonly string[]): string[] {
+  const extra = table.scan?.extraFiles?.(files) ?? [];
+  return [...files, ...extra.filter((f) => !files.includes(f))];
 }

@@ -1,11 +1,18 @@
 // `skein executor`: runs one executor (an Arrow Flight server for signed fragments) until
 // SIGINT/SIGTERM, or until its parent goes away when started with --exit-with-stdin.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError as CliArgError } from 'commander';
 import { ConfigError } from '../errors';
 import { EXECUTOR_SECRET_ENV, ExecutorServer, READY_LINE } from '../executors/flight-executor-server';
 import { log } from '../log';
+import { ExecutorHeartbeat } from '../registry/heartbeat';
+import { openRegistry, registryConfigOf } from '../registry/open';
+import { redactUrl } from '../registry/redis-registry';
+import { REDIS_URL_ENV } from '../registry/registry';
+import { SKEIN_VERSION } from '../version';
+import { openExecutorCache, storeConfigFromEnv } from '../store/executor-cache';
 
 export interface ExecutorFlags {
   host: string;
@@ -17,6 +24,50 @@ export interface ExecutorFlags {
   sandbox: boolean;
   memoryLimit?: string;
   exitWithStdin?: boolean;
+  /** Registry: register here with heartbeats (else env SKEIN_REDIS_URL; neither: no registration). */
+  redis?: string;
+  redisPrefix?: string;
+  heartbeatSeconds?: number;
+  ttlSeconds?: number;
+  /** The address coordinators should use (default grpc://<host>:<port>). */
+  advertise?: string;
+  slots?: number;
+}
+
+/** Registers the executor in the registry (Redis) with heartbeats; null when none is configured. */
+async function register(server: ExecutorServer, flags: ExecutorFlags, port: number, env: NodeJS.ProcessEnv): Promise<(() => Promise<void>) | null> {
+  const redisUrl = flags.redis ?? env[REDIS_URL_ENV];
+  if (!redisUrl) return null;
+  const rc = registryConfigOf({
+    redisUrl,
+    keyPrefix: flags.redisPrefix,
+    heartbeatSeconds: flags.heartbeatSeconds,
+    ttlSeconds: flags.ttlSeconds,
+  });
+  const wildcard = ['0.0.0.0', '::', '[::]'].includes(flags.host);
+  const host = wildcard ? hostname() : flags.host.includes(':') ? `[${flags.host}]` : flags.host;
+  const address = flags.advertise ?? `grpc://${host}:${port}`;
+  const registry = await openRegistry(rc);
+  const startedAt = Date.now();
+  const heartbeat = new ExecutorHeartbeat(
+    registry,
+    () => ({
+      id: server.id,
+      address,
+      running: server.status().running,
+      slots: flags.slots ?? 2,
+      files: server.recentFiles.digests(),
+      version: SKEIN_VERSION,
+      startedAt,
+    }),
+    { intervalMs: rc.heartbeatSeconds * 1000, ttlMs: rc.ttlSeconds * 1000 },
+  );
+  await heartbeat.start();
+  log.info({ executor: server.id, address, redis: redactUrl(redisUrl) }, 'executor registered');
+  return async () => {
+    await heartbeat.stop();
+    await registry.close();
+  };
 }
 
 function secretOf(flags: ExecutorFlags, env: NodeJS.ProcessEnv): string {
@@ -38,18 +89,37 @@ function secretOf(flags: ExecutorFlags, env: NodeJS.ProcessEnv): string {
 }
 
 export async function executorCommand(flags: ExecutorFlags, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const server = await ExecutorServer.open({
-    id: flags.id,
-    secret: secretOf(flags, env),
-    threads: flags.threads,
-    memoryLimit: flags.memoryLimit,
-    allowedDirectories: flags.sandbox ? flags.allowedDir.map((d) => resolve(d)) : null,
-  });
+  const secret = secretOf(flags, env);
+  // object-store files are read through this executor's own partition cache
+  const cache = await openExecutorCache(storeConfigFromEnv(env), flags.id ?? `executor-${process.pid}`);
+  let server: ExecutorServer;
+  try {
+    server = await ExecutorServer.open({
+      id: flags.id,
+      secret,
+      threads: flags.threads,
+      memoryLimit: flags.memoryLimit,
+      allowedDirectories: flags.sandbox ? flags.allowedDir.map((d) => resolve(d)) : null,
+      cache: cache.cache,
+    });
+  } catch (e) {
+    await cache.close();
+    throw e;
+  }
   let port: number;
   try {
     port = await server.listen(flags.host, flags.port);
   } catch (e) {
     await server.close();
+    await cache.close();
+    throw e;
+  }
+  let deregister: (() => Promise<void>) | null;
+  try {
+    deregister = await register(server, flags, port, env);
+  } catch (e) {
+    await server.close();
+    await cache.close();
     throw e;
   }
   const host = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
@@ -62,7 +132,8 @@ export async function executorCommand(flags: ExecutorFlags, env: NodeJS.ProcessE
     stopping = true;
     log.info({ executor: server.id, why }, 'executor stopping');
     setTimeout(() => process.exit(1), 5000).unref();
-    server.close().then(
+    // leave the registry first, so coordinators stop sending fragments here
+    (deregister ?? (async () => undefined))().then(() => server.close()).then(() => cache.close()).then(
       () => process.exit(0),
       (e: unknown) => {
         log.error({ err: e }, 'executor shutdown failed');
@@ -78,6 +149,14 @@ export async function executorCommand(flags: ExecutorFlags, env: NodeJS.ProcessE
     process.stdin.on('close', () => stop('parent gone'));
     process.stdin.resume();
   }
+}
+
+function seconds(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0)) throw new CliArgError(`${name} must be a positive number of seconds`);
+    return n;
+  };
 }
 
 function int(name: string, min: number, max = 1 << 30) {
@@ -105,5 +184,11 @@ export function addExecutorCommand(program: Command): void {
     .option('--no-sandbox', 'let DuckDB read any file and load extensions')
     .option('--memory-limit <size>', "DuckDB memory_limit (e.g. '2GB'); beyond it DuckDB spills")
     .option('--exit-with-stdin', 'exit when stdin closes (used by a coordinator that starts local executors)')
+    .option('--redis <url>', `register in this Redis with heartbeats, for coordinators to discover (env ${REDIS_URL_ENV})`)
+    .option('--redis-prefix <prefix>', 'prefix of the registry keys (default "skein:"; env SKEIN_REDIS_PREFIX)', process.env.SKEIN_REDIS_PREFIX)
+    .option('--heartbeat-seconds <s>', 'seconds between heartbeats (default 5)', seconds('--heartbeat-seconds'))
+    .option('--ttl-seconds <s>', 'the registration expires this long after the last heartbeat (default 15)', seconds('--ttl-seconds'))
+    .option('--advertise <address>', 'address coordinators reach this executor at (default grpc://<host>:<port>)')
+    .option('--slots <n>', 'fragments this executor takes at once, advertised to coordinators', int('--slots', 1), 2)
     .action((o: ExecutorFlags) => executorCommand(o));
 }

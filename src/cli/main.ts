@@ -11,6 +11,7 @@ import { writeArrow, writeCsv, writeJsonLines, writeTable } from './format';
 import { queryTarget, QueryTargetFlags } from './query-target';
 import { serveCommand, tlsFlags } from './serve';
 import { addExecutorCommand } from './executor';
+import { addLogCommand } from './log';
 
 function port(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 65535) throw new CliArgError('must be a port number (0-65535)');
@@ -29,6 +30,8 @@ interface ServeFlags {
   executors?: number;
   executorMode?: string;
   catalogRoot?: string;
+  redis?: string;
+  discoverExecutors?: boolean;
 }
 
 function count(v: string): number {
@@ -54,17 +57,20 @@ program
   .option('--tls-client-ca <file>', 'mutual TLS: require client certificates signed by this CA (env SKEIN_TLS_CLIENT_CA)')
   .option('--executors <n>', 'run lake-table queries on N executors (0 = none; env SKEIN_EXECUTORS)', count)
   .addOption(
-    new Option('--executor-mode <mode>', 'where executors run (env SKEIN_EXECUTOR_MODE)').choices(['in-process', 'child-process']),
+    new Option('--executor-mode <mode>', 'where executors run (env SKEIN_EXECUTOR_MODE); lambda, fargate and remote take their settings from the config file').choices(['in-process', 'child-process', 'lambda', 'fargate', 'remote']),
   )
+  .option('--redis <url>', 'registry and query log in this Redis (env SKEIN_REDIS_URL; default: in memory)')
+  .option('--discover-executors', 'also run fragments on `skein executor`s registered in the Redis registry (env SKEIN_DISCOVER_EXECUTORS)')
   .action(async (o: ServeFlags) => {
     // only the flags given, so the rest of a file's or the environment's `executors` stays
     const executors = {
       ...(o.executors !== undefined && { count: o.executors }),
       ...(o.executorMode !== undefined && { mode: o.executorMode }),
+      ...(o.discoverExecutors && { discover: true }),
     };
     const config = loadConfig({
       file: o.config,
-      overrides: { host: o.host, port: o.port, database: o.database, demo: o.demo, tls: tlsFlags(o), catalog: o.catalogRoot ? { root: o.catalogRoot } : undefined, executors: Object.keys(executors).length > 0 ? executors : undefined },
+      overrides: { host: o.host, port: o.port, database: o.database, demo: o.demo, tls: tlsFlags(o), catalog: o.catalogRoot ? { root: o.catalogRoot } : undefined, executors: Object.keys(executors).length > 0 ? executors : undefined, registry: o.redis ? { redisUrl: o.redis } : undefined },
     });
     await serveCommand(config);
   });
@@ -138,6 +144,7 @@ withServerOptions(program.command('explain'))
   });
 
 addExecutorCommand(program);
+addLogCommand(program);
 
 program
   .command('hash-password')

@@ -9,6 +9,7 @@ import { createDemoData } from '../demo';
 import { Database } from '../duckdb/database';
 import { ExecutorPool } from '../executors/pool';
 import { startExecutorPool } from '../executors/start';
+import { Coordination, startCoordination } from '../registry/coordination';
 import { sandboxPolicy } from '../duckdb/sandbox';
 import { Authenticator } from '../flight/auth';
 import { LoginLimiter } from '../flight/login-limiter';
@@ -46,11 +47,14 @@ export function tlsFlags(o: { tlsCert?: string; tlsKey?: string; tlsClientCa?: s
 
 export interface RunningServer {
   port: number;
+  executors?: ExecutorPool | null;
+  /** The registry, query log writer and executor discovery. */
+  coordination?: Coordination;
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
-  const catalog = await openCatalog(config.catalog);
+  const catalog = await openCatalog(config.catalog, config.store);
   // lake table files are readable in the sandbox: their roots join the allowed directories
   const allowed = [...config.sandbox.allowedDirectories, ...(catalog?.roots ?? [])];
   const db = await Database.open({
@@ -67,10 +71,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   if (config.demo) await createDemoData(db);
   let executors: ExecutorPool | null;
+  let coordination: Coordination;
   try {
     executors = await startExecutorPool(config, catalog?.roots ?? []);
   } catch (e) {
     await Promise.all([db.close(), catalog?.close()]);
+    throw e;
+  }
+  try {
+    coordination = await startCoordination(config, executors);
+  } catch (e) {
+    await Promise.all([db.close(), executors?.close(), catalog?.close()]);
     throw e;
   }
   const views = catalog ? await CatalogViews.start(db, catalog, config.catalog.refreshSeconds) : null;
@@ -96,13 +107,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     polls: new PollRegistry(config.resultTtlSeconds * 1000),
     executors,
     catalog,
+    queryLog: coordination.queryLog,
     version: SKEIN_VERSION,
   });
   let port: number;
   try {
     port = await server.listen(config.host, config.port);
   } catch (e) {
-    await Promise.all([db.close(), executors?.close(), closeCatalog()]);
+    await coordination.stopDiscovery();
+    await Promise.all([db.close(), executors?.close(), closeCatalog(), coordination.close()]);
     throw e;
   }
   if (announce) process.stdout.write(`${announce}\n`);
@@ -112,9 +125,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   );
   return {
     port,
+    executors,
+    coordination,
     close: async () => {
       // stop running queries first so in-flight calls end (with CANCELLED) and shutdown is prompt
-      await Promise.all([server.close(), db.close(), executors?.close(), closeCatalog()]);
+      const pool = coordination.stopDiscovery().then(() => executors?.close());
+      await Promise.all([server.close(), db.close(), pool, closeCatalog()]);
+      await coordination.close(); // after the server: the last statements' log entries are queued
     },
   };
 }

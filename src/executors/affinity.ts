@@ -4,6 +4,7 @@ import { Fragment } from '../planner/plan';
 
 export class AffinityMap {
   private readonly owner = new Map<string, string>();
+  private readonly advertised = new Map<string, (file: string) => boolean>();
 
   constructor(private readonly limit = 100_000) {}
 
@@ -20,10 +21,19 @@ export class AffinityMap {
     }
   }
 
-  /** How many of the fragment's files `executor` ran last. */
+  /** What an executor itself says it holds (e.g. advertised in the registry); null forgets it. */
+  advertise(executor: string, holds: ((file: string) => boolean) | null): void {
+    if (holds) this.advertised.set(executor, holds);
+    else this.advertised.delete(executor);
+  }
+
+  /** How many of the fragment's files `executor` ran last here, or says it holds. */
   score(fragment: Fragment, executor: string): number {
+    const holds = this.advertised.get(executor);
     let n = 0;
-    for (const input of fragment.inputs) for (const file of input.files) if (this.owner.get(file) === executor) n++;
+    for (const input of fragment.inputs) {
+      for (const file of input.files) if (this.owner.get(file) === executor || holds?.(file)) n++;
+    }
     return n;
   }
 

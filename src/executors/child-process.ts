@@ -12,6 +12,10 @@ import { log } from '../log';
 import { EXECUTOR_SECRET_ENV, READY_LINE } from './flight-executor-server';
 import { Executor, ExecutorStatus, FragmentResult, SignedFragment } from './executor';
 import { RemoteExecutor } from './remote';
+import { RegistryConfig } from '../config';
+import { REDIS_URL_ENV } from '../registry/registry';
+import { StoreConfig } from '../store/store-config';
+import { STORE_CONFIG_ENV } from '../store/executor-cache';
 
 export interface ChildOptions {
   id: string;
@@ -27,6 +31,10 @@ export interface ChildOptions {
   /** The compiled CLI (default: dist/src/cli/main.js of this checkout). */
   entry?: string;
   startTimeoutMs?: number;
+  /** Register in this registry (Redis) with heartbeats; the URL goes by environment (it may hold a password). */
+  registry?: RegistryConfig;
+  /** Object stores and partition cache (by environment: it may hold credentials). */
+  store?: StoreConfig;
 }
 
 /** The compiled CLI, from the compiled tree or (under ts-jest) from the source tree's build. */
@@ -41,6 +49,10 @@ function argsOf(o: ChildOptions, entry: string): string[] {
   const args = [entry, 'executor', '--host', '127.0.0.1', '--port', '0', '--threads', String(o.threads), '--id', o.id];
   args.push('--exit-with-stdin');
   if (o.memoryLimit) args.push('--memory-limit', o.memoryLimit);
+  if (o.registry?.redisUrl) {
+    args.push('--redis-prefix', o.registry.keyPrefix, '--heartbeat-seconds', String(o.registry.heartbeatSeconds));
+    args.push('--ttl-seconds', String(o.registry.ttlSeconds));
+  }
   if (o.allowedDirectories === null) args.push('--no-sandbox');
   else for (const d of o.allowedDirectories) args.push('--allowed-dir', d);
   return args;
@@ -49,7 +61,12 @@ function argsOf(o: ChildOptions, entry: string): string[] {
 /** Spawns one child and resolves with it and its address once it prints its ready line. */
 function spawnChild(o: ChildOptions): Promise<{ child: ChildProcess; address: string }> {
   const child = spawn(process.execPath, argsOf(o, o.entry ?? defaultEntry()), {
-    env: { ...process.env, [EXECUTOR_SECRET_ENV]: o.secret },
+    env: {
+      ...process.env,
+      [EXECUTOR_SECRET_ENV]: o.secret,
+      ...(o.registry?.redisUrl && { [REDIS_URL_ENV]: o.registry.redisUrl }),
+      ...(o.store && { [STORE_CONFIG_ENV]: JSON.stringify(o.store) }),
+    },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   return new Promise((resolvePromise, reject) => {
@@ -191,9 +208,12 @@ async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
 }
 
 /** Starts `count` children in parallel; if any fails to start, stops the others and throws. */
-export async function startChildExecutors(count: number, base: Omit<ChildOptions, 'id'>): Promise<ChildProcessExecutor[]> {
+export async function startChildExecutors(
+  count: number,
+  { idPrefix = 'executor', ...base }: Omit<ChildOptions, 'id'> & { idPrefix?: string },
+): Promise<ChildProcessExecutor[]> {
   const started = await Promise.allSettled(
-    Array.from({ length: count }, (_, i) => ChildProcessExecutor.start({ ...base, id: `executor-${i + 1}` })),
+    Array.from({ length: count }, (_, i) => ChildProcessExecutor.start({ ...base, id: `${idPrefix}-${i + 1}` })),
   );
   const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const bad = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');

@@ -3,6 +3,7 @@
 // and (wrapped) Lambda; the coordinator sees only this interface.
 import * as A from 'apache-arrow';
 import { Fragment } from '../planner/plan';
+import { CacheStats } from '../store/partition-cache';
 
 /** A fragment with the coordinator's HMAC over its canonical JSON; executors refuse anything else. */
 export interface SignedFragment {
@@ -14,6 +15,8 @@ export interface SignedFragment {
 export interface FragmentResult {
   schema: A.Schema;
   batches: AsyncIterable<A.RecordBatch>;
+  /** Partition-cache hits/misses/bytes fetched for the fragment's files, when the executor reports them. */
+  cache?: CacheStats | null;
 }
 
 export interface ExecutorStatus {

@@ -8,12 +8,15 @@ import * as A from 'apache-arrow';
 import { UnimplementedError } from '../errors';
 import { log } from '../log';
 import { ResultBatch } from '../duckdb/record-batches';
-import { dictionaryMessages, hasDictionaries, OutgoingFlightData, recordBatchParts, schemaFlightData } from '../flight/ipc';
+import { dictionaryMessages, encodeFlightData, hasDictionaries, OutgoingFlightData, recordBatchParts } from '../flight/ipc';
 import { toStatus } from '../flight/server';
 import { FLIGHT_SERVICE } from '../flight/service';
 import { ExecutorStatus } from './executor';
 import { FragmentEngine, EngineOptions } from './fragment-runner';
+import { cacheMetadata } from './fragment-cache';
+import { CacheStats } from '../store/partition-cache';
 import { parseTicket } from './signing';
+import { RecentFiles } from '../registry/recent-files';
 
 export const STATUS_ACTION = 'status';
 /** Where an executor finds the coordinator's secret (never on its command line). */
@@ -31,6 +34,8 @@ function unimplemented(name: string) {
 export class ExecutorServer {
   private readonly server: grpc.Server;
   private address: string | null = null;
+  /** Files of the fragments it ran lately, advertised in the registry for cache affinity. */
+  readonly recentFiles = new RecentFiles();
 
   private constructor(private readonly engine: FragmentEngine) {
     this.server = new grpc.Server({
@@ -88,8 +93,9 @@ export class ExecutorServer {
     });
     try {
       const run = await this.engine.run(parseTicket(call.request.ticket), ac.signal);
+      this.recentFiles.record(run.fragment);
       log.debug({ fragment: run.fragment.id, executor: this.id }, 'fragment started');
-      await this.stream(call, run.schema, run.batches, ac.signal);
+      await this.stream(call, run.schema, run.batches, ac.signal, run.cache);
       finished = true;
       call.end();
     } catch (err) {
@@ -99,7 +105,13 @@ export class ExecutorServer {
   }
 
   /** Schema, dictionaries, then batches, waiting whenever gRPC's buffer is full. */
-  private async stream(call: grpc.ServerWritableStream<unknown, Out>, schema: A.Schema, batches: AsyncIterable<ResultBatch>, signal: AbortSignal): Promise<void> {
+  private async stream(
+    call: grpc.ServerWritableStream<unknown, Out>,
+    schema: A.Schema,
+    batches: AsyncIterable<ResultBatch>,
+    signal: AbortSignal,
+    cache: CacheStats | null,
+  ): Promise<void> {
     const write = async (m: Out): Promise<void> => {
       if (call.write(m)) return;
       try {
@@ -108,7 +120,8 @@ export class ExecutorServer {
         // aborted: the batch loop notices through the signal
       }
     };
-    await write(schemaFlightData(schema));
+    // the schema message carries the fragment's partition-cache report (app_metadata) for EXPLAIN ANALYZE
+    await write(encodeFlightData({ header: A.Message.encode(A.Message.from(schema)), appMetadata: cacheMetadata(cache) }));
     const dictionaries = hasDictionaries(schema);
     let first = true;
     for await (const batch of batches) {

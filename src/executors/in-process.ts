@@ -17,7 +17,7 @@ export class InProcessExecutor implements Executor {
 
   async run(fragment: SignedFragment, signal: AbortSignal): Promise<FragmentResult> {
     const r = await this.engine.run(fragment, signal);
-    return { schema: r.schema, batches: recordBatchesOf(r.schema, r.batches) };
+    return { schema: r.schema, batches: recordBatchesOf(r.schema, r.batches), cache: r.cache };
   }
 
   status(): ExecutorStatus {

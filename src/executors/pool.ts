@@ -9,6 +9,7 @@
 // to be consumed (no new fragment starts while that many are held), so fragments should be sized
 // by bytes to keep their results small. A non-retryable failure (bad SQL, refused signature) fails
 // the whole query at once; there is never a partial answer.
+import { rmSync } from 'node:fs';
 import * as A from 'apache-arrow';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -24,6 +25,7 @@ import { Fragment } from '../planner/plan';
 import { AffinityMap } from './affinity';
 import { Executor, ExecutorStatus, SignedFragment } from './executor';
 import { signFragment } from './signing';
+import { CacheStats } from '../store/partition-cache';
 
 export interface PoolOptions {
   /** Shared HMAC secret the pool signs fragments with. */
@@ -34,6 +36,8 @@ export interface PoolOptions {
   fragmentTimeoutMs?: number;
   /** Tries per fragment before its last retryable error fails the query (default 3). */
   maxAttempts?: number;
+  /** Executors join and leave at run time (addMember/removeMember): the pool may start empty. */
+  dynamic?: boolean;
 }
 
 export interface FragmentOutput {
@@ -43,6 +47,8 @@ export interface FragmentOutput {
   /** The executor that produced it, and how many tries it took. */
   executor: string;
   attempts: number;
+  /** The executor's partition-cache report for this fragment (hits, misses, bytes fetched). */
+  cache?: CacheStats | null;
 }
 
 export interface PoolStats {
@@ -138,12 +144,19 @@ export class ExecutorPool {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   readonly stats: PoolStats = { started: 0, completed: 0, retried: 0, failed: 0 };
+  /**
+   * Set when every executor reads and writes the coordinator's disk (in-process and child-process
+   * executors): where queries may put shuffle files, and the planner's broadcast limit.
+   */
+  shuffle: { directory: string; broadcastLimitBytes: number; removeOnClose?: boolean } | null = null;
+  /** Run after the executors are closed (resources they shared, such as an in-process partition cache). */
+  readonly onClose: (() => Promise<void>)[] = [];
 
   constructor(
     executors: readonly Executor[],
     private readonly opts: PoolOptions,
   ) {
-    if (executors.length === 0) throw new FailedPreconditionError('an executor pool needs at least one executor');
+    if (executors.length === 0 && !opts.dynamic) throw new FailedPreconditionError('an executor pool needs at least one executor');
     this.members = executors.map((executor) => ({ executor, running: 0, assigned: 0, failures: 0, cooldownUntil: 0 }));
     this.slots = opts.slots ?? 2;
     this.timeoutMs = opts.fragmentTimeoutMs ?? 300_000;
@@ -160,6 +173,32 @@ export class ExecutorPool {
 
   status(): ExecutorStatus[] {
     return this.members.map((m) => m.executor.status());
+  }
+
+  /** Adds an executor found at run time (e.g. in the registry); false if one with its id is here. */
+  addMember(executor: Executor): boolean {
+    if (this.closed || this.members.some((m) => m.executor.id === executor.id)) return false;
+    this.members.push({ executor, running: 0, assigned: 0, failures: 0, cooldownUntil: 0 });
+    this.dispatch();
+    return true;
+  }
+
+  /**
+   * Takes an executor out: no new fragments go to it; those running there finish (or fail and are
+   * retried elsewhere). The caller closes the returned executor once it is idle.
+   */
+  removeMember(id: string): Executor | null {
+    const i = this.members.findIndex((m) => m.executor.id === id);
+    if (i < 0) return null;
+    const [m] = this.members.splice(i, 1);
+    this.affinity.advertise(id, null);
+    this.dispatch();
+    return m.executor;
+  }
+
+  /** What an executor says it holds in its caches (from the registry), counted as affinity. */
+  advertise(id: string, holds: ((file: string) => boolean) | null): void {
+    this.affinity.advertise(id, holds);
   }
 
   /**
@@ -196,6 +235,13 @@ export class ExecutorPool {
   /** Starts every pending fragment that has an executor to go to. */
   private dispatch(): void {
     if (this.closed) return;
+    if (this.members.length === 0) {
+      // every executor left (dynamic pool): waiting could take forever, so fail what cannot start
+      for (const run of this.runs) {
+        if (run.pending.length > 0) run.fail(new UnavailableError('no executors are available (none registered, or all left)'));
+      }
+      return;
+    }
     const now = Date.now();
     const limit = this.members.length * this.slots;
     let wakeAt = Infinity;
@@ -277,7 +323,7 @@ export class ExecutorPool {
       member.cooldownUntil = 0;
       this.affinity.record(fragment, id);
       this.stats.completed++;
-      run.deliver({ fragment, schema: result.schema, batches, executor: id, attempts: task.attempts });
+      run.deliver({ fragment, schema: result.schema, batches, executor: id, attempts: task.attempts, cache: result.cache });
     } catch (e) {
       if (run.ac.signal.aborted) return; // the query is over: nobody wants this fragment now
       const err = timedOut
@@ -311,5 +357,7 @@ export class ExecutorPool {
     if (this.timer) clearTimeout(this.timer);
     for (const run of this.runs) run.fail(new UnavailableError('the executor pool is closing'));
     await Promise.all(this.members.map((m) => m.executor.close()));
+    if (this.shuffle?.removeOnClose) rmSync(this.shuffle.directory, { recursive: true, force: true });
+    for (const f of this.onClose) await f();
   }
 }

@@ -6,6 +6,9 @@ import * as A from 'apache-arrow';
 import { CancelledError, SkeinError } from '../errors';
 import { FLIGHT_SERVICE } from '../flight/service';
 import { decodeFlightStream } from './arrow-decode';
+import { decodeFlightData } from '../flight/ipc';
+import { CacheStats } from '../store/partition-cache';
+import { cacheStatsOf } from './fragment-cache';
 import { Executor, ExecutorStatus, FragmentResult, SignedFragment } from './executor';
 import { STATUS_ACTION } from './flight-executor-server';
 import { ticketOf } from './signing';
@@ -75,9 +78,17 @@ export class RemoteExecutor implements Executor {
       if (signal.aborted) return new CancelledError('fragment cancelled by the coordinator', { cause: e });
       return failure ?? fromGrpc(e, id);
     };
+    let cache: CacheStats | null = null;
+    let first = true;
     async function* messages(): AsyncGenerator<Buffer> {
       try {
-        for await (const m of call as AsyncIterable<Buffer>) yield m;
+        for await (const m of call as AsyncIterable<Buffer>) {
+          if (first) {
+            first = false;
+            cache = cacheStatsOf(decodeFlightData(m).appMetadata); // the executor's partition-cache report
+          }
+          yield m;
+        }
       } catch (e) {
         failure ??= fromGrpc(e, id);
         throw failure;
@@ -102,7 +113,7 @@ export class RemoteExecutor implements Executor {
         end();
       }
     };
-    return { schema: opened.schema, batches: batches() };
+    return { schema: opened.schema, batches: batches(), cache };
   }
 
   status(): ExecutorStatus {

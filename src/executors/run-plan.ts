@@ -1,6 +1,7 @@
 // Runs a distributed plan: every stage's fragments go to the executors; a stream-through plan hands
 // their rows straight on, otherwise each stage's rows are loaded into a temporary table on the
 // coordinator's connection and the merge query runs over them there.
+import { rmSync } from 'node:fs';
 import * as A from 'apache-arrow';
 import { ArrowAppender } from '../duckdb/arrow-appender';
 import { duckdbTypeOfField, typeSql } from '../duckdb/arrow-import-types';
@@ -12,12 +13,15 @@ import { quoteIdent } from '../duckdb/sql';
 import { BatchOptions } from '../duckdb/record-batches';
 import { startQuery } from '../duckdb/statement';
 import { Fragment, Plan } from '../planner/plan';
+import { addCacheStats, CacheStats } from '../store/partition-cache';
 
 /** A finished fragment's rows (buffered, so a retried fragment never yields twice). */
 export interface FragmentRows {
   fragment: Fragment;
   schema: A.Schema;
   batches: A.RecordBatch[];
+  /** The executor's partition-cache report for the fragment, when it sent one. */
+  cache?: CacheStats | null;
 }
 
 /** What runs fragments: the executor pool (or anything that can). */
@@ -37,6 +41,22 @@ export interface PlanStats {
   fragments: number;
   rowsShipped: number;
   arrowBytesShipped: number;
+  /** Rows repartition fragments wrote to shuffle files (not shipped to the coordinator). */
+  rowsShuffled?: number;
+  /** Partition-cache hits/misses/bytes fetched over every fragment (executors that report them). */
+  cache?: CacheStats;
+}
+
+function countCache(stats: PlanStats, r: FragmentRows): void {
+  if (!r.cache) return;
+  stats.cache ??= { hits: 0, misses: 0, bytesFetched: 0 };
+  addCacheStats(stats.cache, r.cache);
+}
+
+/** The count a repartition fragment answers. */
+function countOf(r: FragmentRows): number {
+  const b = r.batches[0];
+  return b && b.numRows > 0 ? Number(b.getChildAt(0)?.get(0) ?? 0) : 0;
 }
 
 function arrowBytes(b: A.RecordBatch): number {
@@ -99,9 +119,26 @@ export async function runPlan(
   const ac = new AbortController();
   const stop = (): void => ac.abort();
   opts.signal.addEventListener('abort', stop, { once: true });
-  const all = plan.stages.flatMap((s) => s.fragments);
-  stats.fragments = all.length;
+  stats.fragments = plan.stages.reduce((n, s) => n + s.fragments.length, 0);
+  // stages others depend on (a shuffle's repartition stages) run to the end first; their rows are
+  // in the scratch files, their answers only counts
+  const needed = new Set(plan.stages.flatMap((s) => s.dependsOn ?? []));
+  const before = plan.stages.filter((s) => needed.has(s.id));
+  const stages = plan.stages.filter((s) => !needed.has(s.id));
+  const all = stages.flatMap((s) => s.fragments);
+  let cleaned = false;
+  const cleanup = (): void => {
+    if (cleaned || !plan.scratch) return;
+    cleaned = true;
+    rmSync(plan.scratch, { recursive: true, force: true });
+  };
   try {
+    if (before.length > 0) {
+      for await (const r of runner.runAll(before.flatMap((s) => s.fragments), ac.signal)) {
+        stats.rowsShuffled = (stats.rowsShuffled ?? 0) + countOf(r);
+        countCache(stats, r);
+      }
+    }
     if (plan.merge === null) {
       // stream through: one stage, rows as fragments finish
       lease.release();
@@ -113,6 +150,7 @@ export async function runPlan(
         try {
           for (let r: IteratorResult<FragmentRows> = first; !r.done; r = await iterator.next()) {
             checkSchema(schema, r.value);
+            countCache(stats, r.value);
             for (const b of r.value.batches) {
               stats.rowsShipped += b.numRows;
               stats.arrowBytesShipped += arrowBytes(b);
@@ -121,17 +159,24 @@ export async function runPlan(
           }
         } finally {
           await iterator.return?.();
+          cleanup();
         }
       })();
-      return { schema, batches, interrupt: () => ac.abort(), close: () => ac.abort() };
+      const close = (): void => {
+        ac.abort();
+        cleanup();
+      };
+      return { schema, batches, interrupt: () => ac.abort(), close };
     }
     const byStage = new Map<string, FragmentRows[]>();
     for await (const r of runner.runAll(all, ac.signal)) {
+      countCache(stats, r);
       const list = byStage.get(r.fragment.stage) ?? [];
       list.push(r);
       byStage.set(r.fragment.stage, list);
     }
-    for (const s of plan.stages) {
+    cleanup();
+    for (const s of stages) {
       const rows = byStage.get(s.id);
       if (!rows || rows.length === 0) throw new Error(`stage ${s.id} returned nothing`);
       // in the plan's fragment order, not the order they finished: the merge then sees the rows in
@@ -152,6 +197,8 @@ export async function runPlan(
       close: () => q.close(),
     };
   } catch (e) {
+    ac.abort();
+    cleanup();
     lease.release();
     throw duckdbError(e);
   } finally {

@@ -50,6 +50,13 @@ const fragmentShape = z
         })
         .loose(),
     ),
+    sink: z
+      .object({
+        directory: z.string().min(1),
+        column: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+        partitions: z.number().int().min(1).max(4096),
+      })
+      .optional(),
   })
   .loose();
 

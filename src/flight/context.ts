@@ -6,6 +6,7 @@ import { Config } from '../config';
 import { FragmentScheduler } from '../executors/run-plan';
 import { Database } from '../duckdb/database';
 import { ResultBatch } from '../duckdb/record-batches';
+import { QueryLogWriter } from '../registry/query-log-writer';
 import { Authenticator, Principal } from './auth';
 import { UserLimits } from './connections';
 import { PollRegistry } from './poll';
@@ -27,7 +28,9 @@ export interface ServerState {
   /** The lake tables (null: none configured). */
   catalog?: Catalog | null;
   /** The executors fragments run on (null: the coordinator's DuckDB runs everything). */
-  executors?: (FragmentScheduler & { readonly size: number }) | null;
+  executors?: (FragmentScheduler & { readonly size: number; readonly shuffle?: { directory: string; broadcastLimitBytes: number } | null }) | null;
+  /** Where each statement's query log entry goes (null: no query log). */
+  queryLog?: QueryLogWriter | null;
   version: string;
 }
 

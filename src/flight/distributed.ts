@@ -2,6 +2,7 @@
 // executors with the merge on the coordinator (src/executors/run-plan.ts), and EXPLAIN of such a
 // query answered with the distributed plan. Everything else runs on the coordinator's DuckDB.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import * as A from 'apache-arrow';
 import { PlanStats, runPlan } from '../executors/run-plan';
 import { explainRows } from '../planner/explain';
@@ -10,6 +11,7 @@ import { leaseFor } from './connections';
 import { sessionBound } from './session-bound';
 import { BatchSource, CallContext, staticSource } from './context';
 import { batchOptions } from './statements';
+import { StatementFacts, trackExecutors } from './query-log';
 
 const EXPLAIN = /^\s*EXPLAIN\s+(?!ANALY[SZ]E\b)/i;
 const EXPLAIN_ANALYZE = /^\s*EXPLAIN\s+ANALY[SZ]E\s+/i;
@@ -29,6 +31,7 @@ export async function runDistributed(
   text: string,
   params: A.RecordBatch[] | null,
   transactionId: Uint8Array | null | undefined,
+  facts?: StatementFacts,
 ): Promise<BatchSource | null> {
   const { catalog, executors } = ctx.state;
   if (!catalog || !executors || executors.size === 0) return null;
@@ -40,18 +43,23 @@ export async function runDistributed(
   const lease = await leaseFor(ctx, null, { fresh: true });
   let handedOver = false;
   try {
+    const prefix = `__skein_${randomBytes(4).toString('hex')}`;
     const plan = await planQuery(lease.conn, catalog, query, {
       executors: executors.size,
-      prefix: `__skein_${randomBytes(4).toString('hex')}`,
+      prefix,
+      scratch: executors.shuffle ? join(executors.shuffle.directory, prefix) : undefined,
+      broadcastLimitBytes: executors.shuffle?.broadcastLimitBytes,
     });
     if (plan.kind === 'local') return null;
     if (explain) return staticSource(EXPLAIN_SCHEMA, [explainBatch(explainRows(plan))]);
+    if (facts) facts.bytesScanned = plan.stages.reduce((n, st) => n + st.pruning.bytesKept, 0);
+    const runner = facts ? trackExecutors(executors, facts.executors) : executors;
     handedOver = true;
     if (analyze) {
       // run it to the end, then report what it did
       const started = performance.now();
       const stats: PlanStats = { fragments: 0, rowsShipped: 0, arrowBytesShipped: 0 };
-      const result = await runPlan(plan, executors, lease, { signal: ctx.signal, batch: batchOptions(ctx), params }, stats);
+      const result = await runPlan(plan, runner, lease, { signal: ctx.signal, batch: batchOptions(ctx), params }, stats);
       let rows = 0;
       try {
         for await (const b of result.batches) rows += b.numRows;
@@ -68,11 +76,14 @@ export async function runDistributed(
           `Arrow bytes shipped: ${stats.arrowBytesShipped}`,
           `file bytes scanned: ${scanned}`,
           `shipped ÷ scanned: ${scanned > 0 ? (stats.arrowBytesShipped / scanned).toExponential(3) : 'n/a'}`,
+          ...(stats.cache
+            ? [`partition cache: ${stats.cache.hits} hits, ${stats.cache.misses} misses, ${stats.cache.bytesFetched} bytes fetched`]
+            : []),
         ].join('\n')],
       ];
       return staticSource(EXPLAIN_SCHEMA, [explainBatch([...explainRows(plan), ...analyzed])]);
     }
-    const result = await runPlan(plan, executors, lease, { signal: ctx.signal, batch: batchOptions(ctx), params });
+    const result = await runPlan(plan, runner, lease, { signal: ctx.signal, batch: batchOptions(ctx), params });
     return { schema: result.schema, batches: result.batches, interrupt: result.interrupt, close: result.close };
   } finally {
     if (!handedOver) lease.release();

@@ -13,7 +13,7 @@ import { CallContext } from './context';
 import { EMPTY_SCHEMA_BYTES, schemaToBytes } from './ipc';
 import { PreparedStatement } from './prepared-registry';
 import { packAny, sql, unpackAny } from './proto';
-import { executeToTicket } from './statements';
+import { executeToTicket, loggedUpdate } from './statements';
 
 /** Statement kinds whose result is only a row count ("Count") or a flag ("Success"). */
 const UPDATE_KINDS = new Set<StatementType>([
@@ -135,10 +135,9 @@ export const preparedCommands: CommandTable = {
       const p = ctx.state.prepared.get(cmd.prepared_statement_handle, ctx.principal.user);
       const arrow = await input.readArrow();
       const batches = arrow ? nonEmpty(arrow.schema, arrow.batches) : p.params;
-      const lease = await leaseFor(ctx, preparedTransaction(ctx, p), { temporary: createsTemporary(p.sql) });
-      const changed = await runUpdate(lease, p.sql, {
-        params: batches,
-        signal: ctx.signal,
+      const changed = await loggedUpdate(ctx, p.sql, async () => {
+        const lease = await leaseFor(ctx, preparedTransaction(ctx, p), { temporary: createsTemporary(p.sql) });
+        return runUpdate(lease, p.sql, { params: batches, signal: ctx.signal });
       });
       return sql.DoPutUpdateResult.encode({ record_count: changed });
     },

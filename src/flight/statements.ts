@@ -5,6 +5,7 @@ import { describeQuery, runUpdate, startQuery, RunningQuery } from '../duckdb/st
 import { Lease } from '../duckdb/lease';
 import { createsTemporary, leaseFor } from './connections';
 import { runDistributed } from './distributed';
+import { StatementLog, statementLog } from './query-log';
 import { BatchSource, CallContext } from './context';
 import { CommandTable, flightInfo, statementTicket } from './command-table';
 import { sql } from './proto';
@@ -35,8 +36,29 @@ export async function executeToTicket(
   transactionId: Uint8Array | null | undefined,
   onLease?: (lease: Lease) => Promise<void>,
 ): Promise<{ schema: A.Schema; ticket: Buffer; id: string }> {
-  const distributed = await runDistributed(ctx, text, params, transactionId);
-  if (distributed) return park(ctx, distributed);
+  const entry = statementLog(ctx, 'query', text);
+  try {
+    const source = await startSource(ctx, text, params, transactionId, onLease, entry);
+    const parked = park(ctx, entry ? entry.wrap(source) : source);
+    if (entry) entry.queryId = parked.id;
+    return parked;
+  } catch (e) {
+    entry?.finish(e, null);
+    throw e;
+  }
+}
+
+/** Starts the statement: on the executors when it is distributed, else on the coordinator's DuckDB. */
+async function startSource(
+  ctx: CallContext,
+  text: string,
+  params: A.RecordBatch[] | null,
+  transactionId: Uint8Array | null | undefined,
+  onLease: ((lease: Lease) => Promise<void>) | undefined,
+  entry: StatementLog | null,
+): Promise<BatchSource> {
+  const distributed = await runDistributed(ctx, text, params, transactionId, entry?.facts);
+  if (distributed) return distributed;
   const lease = await leaseFor(ctx, transactionId, { temporary: createsTemporary(text) });
   if (onLease) {
     try {
@@ -51,7 +73,20 @@ export async function executeToTicket(
     q.close();
     throw new CancelledError('query cancelled by the client');
   }
-  return park(ctx, querySource(q));
+  return querySource(q);
+}
+
+/** Runs an update (DDL/DML) and logs it as one statement. */
+export async function loggedUpdate(ctx: CallContext, text: string, run: () => Promise<number>): Promise<number> {
+  const entry = statementLog(ctx, 'update', text);
+  try {
+    const changed = await run();
+    entry?.finish(null, changed);
+    return changed;
+  } catch (e) {
+    entry?.finish(e, null);
+    throw e;
+  }
 }
 
 /** Parks a started result until the client redeems its ticket. */
@@ -88,8 +123,10 @@ export const statementCommands: CommandTable = {
   CommandStatementUpdate: {
     async doPut(ctx, value) {
       const cmd = sql.CommandStatementUpdate.decode(value);
-      const lease = await leaseFor(ctx, cmd.transaction_id, { temporary: createsTemporary(cmd.query) });
-      const changed = await runUpdate(lease, cmd.query, { signal: ctx.signal });
+      const changed = await loggedUpdate(ctx, cmd.query, async () => {
+        const lease = await leaseFor(ctx, cmd.transaction_id, { temporary: createsTemporary(cmd.query) });
+        return runUpdate(lease, cmd.query, { signal: ctx.signal });
+      });
       return sql.DoPutUpdateResult.encode({ record_count: changed });
     },
   },

@@ -16,6 +16,9 @@ function stageText(s: Stage): string {
     `  columns: ${s.pushed.columns === '*' ? '*' : s.pushed.columns.join(', ') || '(none: row count only)'}`,
     `  filters pushed: ${s.pushed.filters.length > 0 ? s.pushed.filters.join(' AND ') : '(none)'}`,
   ];
+  const sink = s.fragments[0]?.sink;
+  if (sink) lines.push(`  writes its rows into ${sink.partitions} partitions by ${s.kind === 'repartition' ? 'hash of the join key' : sink.column} (shuffle files, not shipped to the coordinator)`);
+  if (s.dependsOn && s.dependsOn.length > 0) lines.push(`  runs after ${s.dependsOn.join(', ')}: fragment k joins partition k of their shuffle files`);
   for (const f of s.fragments) {
     const input = f.inputs[0];
     lines.push(`  fragment ${f.id}: ${input.files.length} file(s), ${mb(input.bytes)}, ${input.rows} rows`);
@@ -28,9 +31,10 @@ function mermaid(plan: Plan): string {
   const lines = ['flowchart BT'];
   const merge = plan.merge === null ? 'client' : 'merge';
   lines.push(plan.merge === null ? '  client["rows stream to the client"]' : '  merge["merge on the coordinator"] --> client["client"]');
+  const consumer = new Map(plan.stages.flatMap((s) => (s.dependsOn ?? []).map((d) => [d, s.id] as const)));
   for (const s of plan.stages) {
     const p = s.pruning;
-    lines.push(`  ${s.id}["${s.id}: ${s.kind} ${s.table}<br/>${p.filesKept}/${p.filesTotal} files, ${mb(p.bytesKept)}"] --> ${merge}`);
+    lines.push(`  ${s.id}["${s.id}: ${s.kind} ${s.table}<br/>${p.filesKept}/${p.filesTotal} files, ${mb(p.bytesKept)}"] --> ${consumer.get(s.id) ?? merge}`);
     for (const f of s.fragments) lines.push(`  ${f.id}(["${f.id}: ${f.inputs[0].files.length} file(s)"]) --> ${s.id}`);
   }
   return lines.join('\n');

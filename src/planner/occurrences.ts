@@ -16,7 +16,8 @@ export interface Occurrence {
   filters: Node[];
 }
 
-export type Resolve = (schema: string, name: string) => TableInfo | null;
+/** The lake table a reference reads (`at`: its AT clause, if any), or null. */
+export type Resolve = (schema: string, name: string, at?: unknown) => TableInfo | null;
 
 /** Every FROM item below a table reference tree, with whether WHERE/ON conditions may filter it. */
 interface FromItem {
@@ -95,7 +96,7 @@ function unqualifySchemas(statement: Node, resolve: Resolve, cteNames: ReadonlyS
     const schema = String(n.schema_name ?? '');
     const lake =
       alias === '' && String(n.catalog_name ?? '') === '' && !(schema === '' && cteNames.has(name.toLowerCase()))
-        ? resolve(schema, name)
+        ? resolve(schema, name, n.at_clause)
         : null;
     bind(alias || name, lake ? lake.schema : '');
     return undefined;
@@ -159,7 +160,7 @@ export function findOccurrences(statement: Node, resolve: Resolve): Occurrence[]
       const name = String(r.table_name);
       if (String(r.catalog_name ?? '') !== '') return null;
       if (schema === '' && cteNames.has(name.toLowerCase())) return null;
-      const table = resolve(schema, name);
+      const table = resolve(schema, name, r.at_clause);
       return table ? { item: it, table, alias: String(r.alias || name) } : null;
     });
     // unqualified column names may belong to any FROM item: only attribute them to a table when every

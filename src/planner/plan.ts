@@ -1,6 +1,7 @@
 // A distributed plan is plain data: stages of fragments (SQL that executors run over named files),
 // and the merge the coordinator runs over the stages' results. It can be printed (EXPLAIN),
 // serialised, signed fragment by fragment, and compared in tests.
+import { join } from 'node:path';
 import { FileFormat } from '../catalog/catalog';
 
 /** Files one fragment reads, as the planner chose them. */
@@ -12,6 +13,30 @@ export interface FragmentInput {
   rows: number;
 }
 
+/**
+ * Where a repartition fragment writes its rows instead of answering them: Parquet files under
+ * `<directory>/f-<fragment id>/<column>=<k>/` for every k in [0, partitions) — a partition without
+ * rows still gets an empty file, so readers of partition k always find one. The fragment answers one
+ * row, the number of rows written. Writing goes to a private directory renamed into place at the end,
+ * so a retried fragment never leaves half its rows behind.
+ */
+export interface FragmentSink {
+  directory: string;
+  /** The output column holding the partition number (not written into the files). */
+  column: string;
+  partitions: number;
+}
+
+/** The committed directory of a repartition fragment's partitions. */
+export function sinkDirectory(sink: FragmentSink, fragmentId: string): string {
+  return join(sink.directory, `f-${fragmentId}`);
+}
+
+/** Glob of partition `k`'s files over every fragment of a repartition stage writing to `directory`. */
+export function partitionGlob(directory: string, column: string, k: number): string {
+  return join(directory, 'f-*', `${column}=${k}`, '*.parquet');
+}
+
 /** One unit of executor work: final SQL text (rendered by DuckDB from the planner's AST). */
 export interface Fragment {
   id: string;
@@ -19,9 +44,11 @@ export interface Fragment {
   stage: string;
   sql: string;
   inputs: readonly FragmentInput[];
+  /** Set on repartition fragments: write the rows to shared scratch files (see FragmentSink). */
+  sink?: FragmentSink;
 }
 
-export type StageKind = 'scan' | 'partial-aggregate' | 'top-n' | 'broadcast-join';
+export type StageKind = 'scan' | 'partial-aggregate' | 'top-n' | 'broadcast-join' | 'repartition' | 'shuffle-join';
 
 export interface PruneReport {
   filesTotal: number;
@@ -44,6 +71,8 @@ export interface Stage {
   pruning: PruneReport;
   /** Filters and columns pushed into the scans, for EXPLAIN. */
   pushed: { columns: readonly string[] | '*'; filters: readonly string[] };
+  /** Stages that must finish first (a shuffle join reads what its repartition stages wrote). */
+  dependsOn?: readonly string[];
 }
 
 export interface Plan {
@@ -58,4 +87,6 @@ export interface Plan {
   merge: string | null;
   /** Why the planner chose this shape, for EXPLAIN. */
   notes: readonly string[];
+  /** A scratch directory of this query's shuffle files, removed when the query ends. */
+  scratch?: string;
 }

@@ -2,22 +2,41 @@
 // by statistics, and cuts it into fragments for executors plus a merge for the coordinator:
 // stream-through scans, partial aggregation, or gather (scans with pushdown, the rest in the
 // merge) — gather is always correct, so every query DuckDB accepts gets DuckDB's answer.
+import { join } from 'node:path';
 import { DuckDBConnection } from '@duckdb/node-api';
 import { Catalog, DataFile, TableInfo } from '../catalog/catalog';
-import { tableScanSql } from '../catalog/scan-sql';
+import { tableScanFiles, tableScanSql } from '../catalog/scan-sql';
 import { duckdbError } from '../duckdb/errors';
+import { quoteLiteral } from '../duckdb/sql';
 import { and, clone, columnRef, conjuncts, isNode, Node, parse, ParsedStatement, render, selectNode, walk } from './ast';
 import { contains, findOccurrences, Occurrence } from './occurrences';
 import { partialAggregate } from './partial-aggregate';
-import { Fragment, Plan, PruneReport, Stage, StageKind } from './plan';
+import { Fragment, FragmentInput, partitionGlob, Plan, PruneReport, Stage, StageKind } from './plan';
 import { compareNumbers, ConstantValue, Pred, pruneFiles, toPred } from './prune';
+import { atKey, hasAt, inlineAt, resolveAts, ResolveRef } from './table-at';
 
 export interface PlannerOptions {
   /** How many executors share the work (fragments ≈ 2 per executor). */
   executors: number;
   /** A unique prefix for the merge's temporary tables. */
   prefix: string;
+  /**
+   * A directory every executor can write and read (this query's own, not yet created), for shuffle
+   * files; absent: executors share no disk and joins are never repartitioned.
+   */
+  scratch?: string;
+  /**
+   * A joined table larger than this (after pruning and co-location) is not read whole by every
+   * fragment: it and the split table are repartitioned by the join key instead. Default 64 MiB.
+   */
+  broadcastLimitBytes?: number;
 }
+
+const DEFAULT_BROADCAST_LIMIT = 64 << 20;
+const PART_COLUMN = '__skein_part';
+/** Types whose values survive a Parquet round trip exactly (what shuffle files may carry). */
+const SHUFFLE_SAFE = /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\)|VARCHAR|BLOB|DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE)$/;
+const INTEGER_KEY = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;
 
 /** A plan plus what only the coordinator needs to run it. */
 export interface PlannedQuery extends Plan {
@@ -34,11 +53,13 @@ const local = (sql: string, note: string): PlannedQuery => ({
   columns: [],
 });
 
-/** Lists every table reference so the catalog can be asked about them before resolving. */
-function tableNames(node: Node): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
+/** Lists every table reference (with its AT clause) so the catalog can be asked about them before resolving. */
+function tableNames(node: Node): Array<[string, string, Node | null]> {
+  const out: Array<[string, string, Node | null]> = [];
   walk(node, (n) => {
-    if (n.type === 'BASE_TABLE' && !n.catalog_name) out.push([String(n.schema_name ?? ''), String(n.table_name)]);
+    if (n.type === 'BASE_TABLE' && !n.catalog_name) {
+      out.push([String(n.schema_name ?? ''), String(n.table_name), (n.at_clause as Node | null | undefined) ?? null]);
+    }
     return undefined;
   });
   return out;
@@ -98,9 +119,9 @@ async function scanNode(conn: DuckDBConnection, table: TableInfo, files: readonl
 }
 
 /** The fragment query binds on the coordinator (its FROM still names the lake tables' views). */
-async function binds(conn: DuckDBConnection, node: Node): Promise<boolean> {
+async function binds(conn: DuckDBConnection, node: Node, resolveRef: ResolveRef): Promise<boolean> {
   try {
-    await describe(conn, await render(conn, { node }));
+    await describe(conn, await render(conn, { node: hasAt(node) ? await inlineAt(conn, node, resolveRef) : node }));
     return true;
   } catch {
     return false;
@@ -209,24 +230,30 @@ export async function planQuery(
 
   // resolve lake tables (the session's current schema for unqualified names)
   const current = String((await conn.runAndReadAll('SELECT current_schema()')).getRows()[0][0]);
+  // the same table AT different versions is a different table
+  const ats = await resolveAts(conn, sql, root);
   const tables = new Map<string, TableInfo | null>();
-  for (const [schema, name] of tableNames(root)) {
+  const tableKey = (schema: string, name: string, at: unknown): string => `${schema || current}\u0000${name}`.toLowerCase() + `\u0000${atKey(at)}`;
+  for (const [schema, name, at] of tableNames(root)) {
     const s = schema || current;
-    const key = `${s}\u0000${name}`.toLowerCase();
-    if (!tables.has(key)) tables.set(key, await catalog.table(s, name));
+    const key = tableKey(s, name, at);
+    if (tables.has(key)) continue;
+    tables.set(key, await catalog.table(s, name, at ? ats.get(atKey(at)) : undefined));
   }
-  const resolve = (schema: string, name: string): TableInfo | null =>
-    tables.get(`${schema || current}\u0000${name}`.toLowerCase()) ?? null;
+  const resolve = (schema: string, name: string, at?: unknown): TableInfo | null => tables.get(tableKey(schema, name, at)) ?? null;
+  const resolveRef: ResolveRef = (ref) => resolve(String(ref.schema_name ?? ''), String(ref.table_name), ref.at_clause);
+  // where the coordinator binds or runs the statement itself, AT references read their version's files
+  const onCoordinator = async (): Promise<string> => (hasAt(root) ? render(conn, { node: await inlineAt(conn, root, resolveRef) }) : sql);
   const occurrences = findOccurrences(root, resolve);
   if (occurrences.length === 0) return local(sql, 'reads no lake table');
   if (occurrences.some((o) => (o.ref.column_name_alias as unknown[] | undefined)?.length)) {
-    return local(sql, 'a lake table with column aliases: run on the coordinator');
+    return local(await onCoordinator(), 'a lake table with column aliases: run on the coordinator');
   }
-  if (occurrences.some((o) => o.table.files.length === 0)) return local(sql, 'a lake table without files');
+  if (occurrences.some((o) => o.table.files.length === 0)) return local(await onCoordinator(), 'a lake table without files');
 
   let described: { names: string[]; types: string[] };
   try {
-    described = await describe(conn, sql);
+    described = await describe(conn, await onCoordinator());
   } catch (e) {
     throw duckdbError(e);
   }
@@ -261,7 +288,7 @@ export async function planQuery(
           {
             table: `${occ.table.schema}.${occ.table.name}`,
             format: occ.table.format,
-            files: group.map((f) => f.path),
+            files: tableScanFiles(occ.table, group.map((f) => f.path)),
             bytes: empty ? 0 : group.reduce((s, f) => s + f.bytes, 0),
             rows: empty ? 0 : group.reduce((s, f) => s + f.rows, 0),
           },
@@ -301,7 +328,7 @@ export async function planQuery(
       const typeNode = new Map<string, Node>();
       for (const t of ['BIGINT', 'DOUBLE']) typeNode.set(t, await types.get(t));
       const partial = partialAggregate(root, root.from_table as Node, aggregates, described.names, outputTypes, (t) => typeNode.get(t) as Node);
-      if (!partial || !(await binds(conn, partial.fragment))) return null;
+      if (!partial || !(await binds(conn, partial.fragment, resolveRef))) return null;
       fragmentNode = clone(partial.fragment);
       merge = (output) => {
         const m = clone(partial.merge);
@@ -316,14 +343,19 @@ export async function planQuery(
     // the fragment keeps every condition of the query, so reading a superset of the kept files is
     // still exact: a table whose files were all pruned is read from one file, and yields nothing
     const filesOf = (i: number): DataFile[] => (pruned[i].files.length > 0 ? pruned[i].files : [occurrences[i].table.files[0]]);
+    prunedFiles = occurrences.map((_, i) => filesOf(i));
+    bigAt = big;
     // co-location: a table joined to the split one on equal keys needs, per fragment, only the
     // files whose key range overlaps the range of the fragment's split-table files
-    const keyJoins = equiJoinKeys(root, occurrences, big);
+    const keyJoins = equiJoinKeys(joinNode, occurrences, big);
+    const groups = groupFiles(filesOf(big), fragmentsPerStage);
+    const shuffled = shuffleSet(groups, keyJoins);
+    if (shuffled) return shuffleJoin(fragmentNode, merge, how, pruned, big, filesOf, shuffled);
     let colocated = 0;
     const refIndex = (n: Node): number => occurrences.findIndex((o) => shapeOf(o.ref) === shapeOf(n) && o.ref.alias === n.alias);
     const stageId = 's0';
     const fragments: Fragment[] = [];
-    for (const group of groupFiles(filesOf(big), fragmentsPerStage)) {
+    for (const group of groups) {
       const node = clone(fragmentNode);
       const refs: Node[] = [];
       walk(node, (n) => {
@@ -350,7 +382,7 @@ export async function planQuery(
         inputs.push({
           table: `${occ.table.schema}.${occ.table.name}`,
           format: occ.table.format,
-          files: files.map((f) => f.path),
+          files: tableScanFiles(occ.table, files.map((f) => f.path)),
           bytes: files.reduce((n, f) => n + f.bytes, 0),
           rows: files.reduce((n, f) => n + f.rows, 0),
         });
@@ -381,6 +413,166 @@ export async function planQuery(
     return { kind: 'distributed', sql, stages: [stage], merge: mergeSql, notes, columns: described.names };
   }
 
+  /** The column types a table's scan carries (its used columns, or all). */
+  function carriedTypes(occ: Occurrence): string[] {
+    const used = occ.columns === '*' ? null : new Set(occ.columns.map((c) => c.toLowerCase()));
+    return occ.table.columns.filter((c) => !used || used.has(c.name.toLowerCase())).map((c) => c.type);
+  }
+
+  /**
+   * When a table joined to the split one is too big to read whole in every fragment (even narrowed
+   * to co-located files): the tables to repartition by one integer join key of the split table —
+   * the split table and every large table joined to it on that key — as occurrence index → key column.
+   */
+  function shuffleSet(groups: DataFile[][], keyJoins: Map<number, [string, string]>): Map<number, string> | null {
+    if (!opts.scratch) return null;
+    const limit = opts.broadcastLimitBytes ?? DEFAULT_BROADCAST_LIMIT;
+    const big = bigIndex();
+    const typeOf = (i: number, col: string): string =>
+      occurrences[i].table.columns.find((c) => c.name.toLowerCase() === col.toLowerCase())?.type ?? '';
+    const large: Array<[number, string, string, number]> = [];
+    for (const [i, [bigKey, otherKey]] of keyJoins) {
+      if (!INTEGER_KEY.test(typeOf(big, bigKey)) || !INTEGER_KEY.test(typeOf(i, otherKey))) continue;
+      const files = prunedFiles[i];
+      // the most any fragment would read of it when broadcast, co-location included
+      let worst = 0;
+      for (const g of groups) {
+        const narrowed = overlapping(g, bigKey, files, otherKey) ?? files;
+        worst = Math.max(worst, narrowed.reduce((n, f) => n + f.bytes, 0));
+      }
+      if (worst > limit) large.push([i, bigKey, otherKey, worst]);
+    }
+    if (large.length === 0) return null;
+    large.sort((a, b) => b[3] - a[3]);
+    const key = large[0][1];
+    const set = new Map<number, string>([[big, key]]);
+    for (const [i, bigKey, otherKey] of large) if (bigKey.toLowerCase() === key.toLowerCase()) set.set(i, otherKey);
+    for (const i of set.keys()) if (!carriedTypes(occurrences[i]).every((t) => SHUFFLE_SAFE.test(t))) return null;
+    return set;
+  }
+
+  // set by broadcastJoin before shuffleSet runs
+  let prunedFiles: DataFile[][] = [];
+  let bigAt = 0;
+  const bigIndex = (): number => bigAt;
+
+  /**
+   * A repartition (shuffle) join: each table of `shuffled` is scanned by repartition fragments that
+   * write its rows, by hash of the join key, into one Parquet file set per partition in the query's
+   * scratch directory; then one fragment per partition runs the query's join over that partition's
+   * rows of every shuffled table (and the other tables whole). Rows with equal keys meet in one
+   * partition, so every joined row comes from exactly one fragment and the fragments' rows combine
+   * as in a broadcast join: streamed through, top-N or partial aggregates.
+   */
+  async function shuffleJoin(
+    fragmentNode: Node,
+    merge: ((output: string) => Node) | null,
+    how: string,
+    pruned: Awaited<ReturnType<typeof prune>>[],
+    big: number,
+    filesOf: (i: number) => DataFile[],
+    shuffled: Map<number, string>,
+  ): Promise<PlannedQuery> {
+    const scratch = opts.scratch as string;
+    const partitions = fragmentsPerStage;
+    const template = ((await parse(conn, `SELECT hash(CAST(x AS HUGEINT)) % ${partitions} AS ${PART_COLUMN}`)) as ParsedStatement[])[0].node;
+    const stages: Stage[] = [];
+    const directories = new Map<number, string>();
+    for (const [i, key] of shuffled) {
+      const occ = occurrences[i];
+      const stageId = `r${stages.length}`;
+      const directory = join(scratch, stageId);
+      directories.set(i, directory);
+      const part = clone((template.select_list as Node[])[0]);
+      walk(part, (n) => {
+        if (n.class === 'COLUMN_REF') n.column_names = [occ.alias, key];
+        return undefined;
+      });
+      const cols = occ.columns === '*' ? [starNode()] : occ.columns.map((c) => columnRef(occ.alias, c));
+      const fragments: Fragment[] = [];
+      for (const group of groupFiles(filesOf(i), fragmentsPerStage)) {
+        const scan = await scanNode(conn, occ.table, group.map((f) => f.path), occ.alias);
+        const node = selectNode([...cols, part], scan, and(occ.filters.map((f) => clone(f))));
+        fragments.push({
+          id: `${stageId}f${fragments.length}`,
+          stage: stageId,
+          sql: await render(conn, { node }),
+          inputs: [inputOf(occ, group.map((f) => f.path), group)],
+          sink: { directory, column: PART_COLUMN, partitions },
+        });
+      }
+      stages.push({
+        id: stageId,
+        kind: 'repartition',
+        table: `${occ.table.schema}.${occ.table.name}`,
+        output: `${opts.prefix}_${stageId}`,
+        fragments,
+        pruning: pruned[i].report,
+        pushed: { columns: occ.columns, filters: pruned[i].filters },
+      });
+    }
+    const refIndex = (n: Node): number => occurrences.findIndex((o) => shapeOf(o.ref) === shapeOf(n) && o.ref.alias === n.alias);
+    const stageId = 's0';
+    const fragments: Fragment[] = [];
+    for (let k = 0; k < partitions; k++) {
+      const node = clone(fragmentNode);
+      const refs: Node[] = [];
+      walk(node, (n) => {
+        if (n.type === 'BASE_TABLE') refs.push(n);
+        return undefined;
+      });
+      const inputs: FragmentInput[] = [];
+      for (const ref of refs) {
+        const i = refIndex(ref);
+        if (i < 0) throw new Error('a table reference the planner did not resolve');
+        const occ = occurrences[i];
+        let scan: Node;
+        const directory = directories.get(i);
+        if (directory) {
+          const glob = partitionGlob(directory, PART_COLUMN, k);
+          const parsed = (await parse(conn, `SELECT * FROM read_parquet(${quoteLiteral(glob)}, hive_partitioning = false)`)) as ParsedStatement[];
+          scan = { ...(parsed[0].node.from_table as Node), alias: occ.alias };
+          const kept = pruned[i].report;
+          inputs.push({ table: `${occ.table.schema}.${occ.table.name}`, format: 'parquet', files: [glob], bytes: Math.round(kept.bytesKept / partitions), rows: 0 });
+        } else {
+          const files = filesOf(i);
+          scan = await scanNode(conn, occ.table, files.map((f) => f.path), occ.alias);
+          inputs.push(inputOf(occ, files.map((f) => f.path), files));
+        }
+        for (const key of Object.keys(ref)) delete ref[key];
+        Object.assign(ref, scan);
+      }
+      fragments.push({ id: `${stageId}f${k}`, stage: stageId, sql: await render(conn, { node }), inputs });
+    }
+    const bigOcc = occurrences[big];
+    const joinStage: Stage = {
+      id: stageId,
+      kind: 'shuffle-join',
+      table: [...shuffled.keys()].map((i) => `${occurrences[i].table.schema}.${occurrences[i].table.name}`).join(' ⋈ '),
+      output: `${opts.prefix}_${stageId}`,
+      fragments,
+      pruning: pruned[big].report,
+      pushed: { columns: bigOcc.columns, filters: pruned[big].filters },
+      dependsOn: stages.map((s) => s.id),
+    };
+    notes.push(
+      `inner join of ${occurrences.length} lake tables with a large second side: ` +
+        [...shuffled].map(([i, key]) => `${occurrences[i].table.schema}.${occurrences[i].table.name} by ${key}`).join(', ') +
+        ` repartitioned into ${partitions} partitions (hash of the key), one join fragment per partition; ${how}`,
+    );
+    occurrences.forEach((o, i) => {
+      if (shuffled.has(i)) return;
+      const r = pruned[i].report;
+      notes.push(`broadcast ${o.table.schema}.${o.table.name} AS ${o.alias}: ${r.filesKept} of ${r.filesTotal} files, ${r.bytesKept} of ${r.bytesTotal} bytes`);
+    });
+    const mergeSql = merge ? await render(conn, { node: merge(joinStage.output) }) : null;
+    return { kind: 'distributed', sql, stages: [...stages, joinStage], merge: mergeSql, notes, columns: described.names, scratch };
+  }
+
+  // the join may sit in a derived table the statement selects from (TPC-H Q7–Q9:
+  // `SELECT …, sum(volume) FROM (SELECT … FROM a, b, c WHERE …) t GROUP BY …`): each of its rows
+  // still comes from exactly one fragment when the derived table only filters and projects
+  const joinNode = derivedJoin(root, aggregates) ?? root;
   const single = occurrences.length === 1 && root.type === 'SELECT_NODE' && root.from_table === occurrences[0].ref;
   // 1. one table, no aggregation: every fragment runs the whole query over its files; the union of
   //    their rows is the answer, streamed straight through
@@ -416,7 +608,7 @@ export async function planQuery(
     const typeNode = new Map<string, Node>();
     for (const t of ['BIGINT', 'DOUBLE']) typeNode.set(t, await types.get(t));
     const partial = partialAggregate(root, occurrences[0].ref, aggregates, described.names, outputTypes, (t) => typeNode.get(t) as Node);
-    if (partial && (await binds(conn, partial.fragment))) {
+    if (partial && (await binds(conn, partial.fragment, resolveRef))) {
       const stage = await buildStage(occurrences[0], 0, 'partial-aggregate', (scan) => ({ ...clone(partial.fragment), from_table: scan }));
       const merge = clone(partial.merge);
       (merge.from_table as Node).table_name = stage.output;
@@ -432,7 +624,7 @@ export async function planQuery(
   if (
     occurrences.length > 1 &&
     !hasParams &&
-    innerJoinOfLakeTables(root, occurrences) &&
+    innerJoinOfLakeTables(joinNode, occurrences) &&
     (root.cte_map as { map: unknown[] }).map.length === 0 &&
     !root.qualify &&
     !root.sample &&
@@ -539,6 +731,21 @@ function overlapping(group: readonly DataFile[], key: string, others: readonly D
   return out;
 }
 
+/**
+ * The SELECT of a derived table that is the statement's only FROM item, when it only filters and
+ * projects (no aggregates, DISTINCT, ORDER/LIMIT, QUALIFY, SAMPLE or CTEs of its own); else null.
+ */
+function derivedJoin(root: Node, aggregates: ReadonlySet<string>): Node | null {
+  if (root.type !== 'SELECT_NODE') return null;
+  const from = root.from_table as Node | null;
+  if (!from || from.type !== 'SUBQUERY' || from.sample) return null;
+  const inner = (from.subquery as Node | undefined)?.node as Node | undefined;
+  if (!inner || inner.type !== 'SELECT_NODE') return null;
+  if ((inner.modifiers as Node[]).length > 0 || inner.qualify || inner.sample) return null;
+  if ((inner.cte_map as { map: unknown[] }).map.length > 0 || isAggregateQuery(inner, aggregates)) return null;
+  return inner;
+}
+
 /** The FROM clause is a tree of inner joins whose leaves are exactly the lake table references. */
 function innerJoinOfLakeTables(root: Node, occurrences: readonly Occurrence[]): boolean {
   if (root.type !== 'SELECT_NODE') return false;
@@ -628,6 +835,20 @@ function topNMerge(input: string, t: TopN): Node {
     { type: 'LIMIT_MODIFIER', limit: intConstant(t.limit), offset: t.offset > 0 ? intConstant(t.offset) : null },
   ];
   return node;
+}
+
+function starNode(): Node {
+  return { class: 'STAR', type: 'STAR', alias: '', relation_name: '', exclude_list: [], replace_list: [], columns: false, expr: null, qualified_exclude_list: [], rename_list: [] };
+}
+
+function inputOf(occ: Occurrence, paths: string[], files: readonly DataFile[]): FragmentInput {
+  return {
+    table: `${occ.table.schema}.${occ.table.name}`,
+    format: occ.table.format,
+    files: tableScanFiles(occ.table, paths),
+    bytes: files.reduce((n, f) => n + f.bytes, 0),
+    rows: files.reduce((n, f) => n + f.rows, 0),
+  };
 }
 
 function booleanTrue(): Node {

@@ -5,7 +5,9 @@
 # and runs test_tpch.py against it. Stops every server it started. Exit status 0 only if all passed.
 #
 # Env: SKEIN_TPCH_SF         scale factor (default 0.1; `npm run test:full` uses 1)
-#      SKEIN_TPCH_EXECUTORS  executor counts to test (default "1 2 4")
+#      SKEIN_TPCH_EXECUTORS  executor counts to test (default "1 2 4"); plus one run with 2 executors
+#                            and the broadcast limit at 0, so every join on an integer key is
+#                            repartitioned (shuffle joins) — SKEIN_TPCH_SHUFFLE=0 leaves it out
 #      SKEIN_TPCH_EXECUTOR_MODE  in-process or child-process (default: the server's)
 #      SKEIN_TPCH_MODE       catalog (default): the server's directory catalog and executors serve the
 #                            layouts; views: a plain server (no catalog/executor config) with the
@@ -50,17 +52,19 @@ user=skein-tpch
 password="pw-$RANDOM-$RANDOM-$RANDOM"
 
 # The one place that knows how a server is told to serve the TPC-H root: $1 = executor count,
-# $2 = the config file to write.
+# $2 = the config file to write, $3 = "shuffle" to repartition every join it can.
 write_config() {
-  "$py" - "$mode" "$data" "$1" "$user" "$password" "${SKEIN_TPCH_EXECUTOR_MODE:-}" >"$2" <<'PY'
+  "$py" - "$mode" "$data" "$1" "$user" "$password" "${SKEIN_TPCH_EXECUTOR_MODE:-}" "${3:-}" >"$2" <<'PY'
 import json, sys
-mode, data, executors, user, password, executor_mode = sys.argv[1:]
+mode, data, executors, user, password, executor_mode, kind = sys.argv[1:]
 config = {"users": [{"username": user, "password": password}], "loginMaxFailures": 1000}
 if mode == "catalog":
     config["catalog"] = {"root": data}
     config["executors"] = {"count": int(executors)}
     if executor_mode:
         config["executors"]["mode"] = executor_mode
+    if kind == "shuffle":
+        config["executors"]["broadcastLimitBytes"] = 0
 else:
     config["sandbox"] = {"allowedDirectories": [data]}
 print(json.dumps(config, indent=2))
@@ -106,13 +110,14 @@ if [ "$mode" = views ]; then
 else
   runs=""
   for n in $executors; do runs="$runs executors-$n"; done
+  [ "${SKEIN_TPCH_SHUFFLE:-1}" != 0 ] && runs="$runs shuffle-2"
 fi
 
 passed=0
 failed=0
 for run in $runs; do
   step "tpch SF $sf: $run"
-  write_config "${run#executors-}" "$work/$run.json" || exit 1
+  write_config "${run#*-}" "$work/$run.json" "${run%%-*}" || exit 1
   start=$SECONDS
   if start_server "$run" && (cd "$here" && "$py" -m pytest -q test_tpch.py "$@"); then
     passed=$((passed + 1))

@@ -234,6 +234,11 @@ const JOINS: LakeQuery[] = [
   q('join with HAVING and no GROUP BY', 'SELECT 1 AS one FROM facts f JOIN regions r USING (region) HAVING count(*) > 5', { rows: 1 }),
   q('join grouped by ALL', 'SELECT r.label, f.year, count(*) AS n, avg(f.amount) AS a FROM facts f JOIN regions r USING (region) GROUP BY ALL', { rows: 9 }),
   q('LATERAL subquery', 'SELECT f.id, l.nxt FROM facts f, LATERAL (SELECT f.id + 1 AS nxt) l WHERE f.id < 10', { rows: 9 }),
+  q('derived table over a join, aggregated outside', 'SELECT label, sum(amount) AS s, count(*) AS n FROM (SELECT r.label, f.amount FROM facts f JOIN regions r USING (region) WHERE f.year = 2020) t GROUP BY label', { rows: 3 }),
+  q('derived table over a co-located join, ORDER BY outside', "SELECT y, count(*) AS n, sum(v) AS sv FROM (SELECT f.year AS y, e.v, e.s FROM events e JOIN facts f ON e.k = f.id) d WHERE s <> 'e1' GROUP BY y ORDER BY y", { rows: 3, ordered: true }),
+  q('derived table over a join, rows streamed', "SELECT * FROM (SELECT f.id, r.label FROM facts f JOIN regions r ON f.region = r.region WHERE f.month = 2) t WHERE label <> 'North'", { minRows: 100 }),
+  q('derived table with DISTINCT over a join (gathered)', 'SELECT count(*) AS n FROM (SELECT DISTINCT r.label FROM facts f JOIN regions r USING (region)) t', { rows: 1 }),
+  q('derived table with column aliases over a join', 'SELECT a, max(b) AS m FROM (SELECT r.label, f.id FROM facts f JOIN regions r USING (region)) t(a, b) GROUP BY a', { rows: 3 }),
   q('three-way join', 'SELECT f.id, r.label, s.v FROM facts f JOIN regions r USING (region) JOIN other.single s ON s.k = f.month WHERE f.year = 2021', { minRows: 100 }),
 ];
 

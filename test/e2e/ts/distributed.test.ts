@@ -310,6 +310,14 @@ describe('EXPLAIN', () => {
     expect(plan.get('stage s0')).toMatch(/pruned: .* excludes 55 files/);
   });
 
+  it('a join inside a derived table is split like a plain join', async () => {
+    const plan = await explain('EXPLAIN SELECT label, sum(amount) FROM (SELECT r.label, f.amount FROM facts f JOIN regions r USING (region)) t GROUP BY label');
+    expect(plan.get('stage s0')).toMatch(/\(broadcast-join\)/);
+    expect(plan.get('plan')).toMatch(/partial aggregates combined in the merge/);
+    const distinct = await explain('EXPLAIN SELECT count(*) FROM (SELECT DISTINCT r.label FROM facts f JOIN regions r USING (region)) t');
+    expect(distinct.get('stage s0')).toMatch(/\(scan\)/);
+  });
+
   it('a filter that prunes everything still plans (and answers)', async () => {
     const plan = await explain('EXPLAIN SELECT id FROM facts WHERE year > 2030');
     expect(plan.get('stage s0')).toMatch(/files: 0 of 60 kept/);

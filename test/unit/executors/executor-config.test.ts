@@ -15,6 +15,7 @@ describe('executors configuration', () => {
       threads: 1,
       fragmentTimeoutSeconds: 300,
       slots: 2,
+      discover: false,
     });
   });
 

@@ -1,0 +1,35 @@
+// Executors the coordinator reaches elsewhere, by config mode: "lambda" (the Engine function),
+// "fargate" (ECS tasks it starts and stops) and "remote" (executors already running, e.g. one big
+// EC2 "monostore" that takes every fragment).
+import { Config } from '../config';
+import { ConfigError } from '../errors';
+import { openStores } from '../store/stores';
+import { startFargateExecutors } from './ecs/fargate';
+import { Executor } from './executor';
+import { startLambdaExecutors } from './lambda/lambda-pool';
+import { RemoteExecutor } from './remote';
+
+/** The pool members for a cloud mode; `timeoutMs` is the pool's per-fragment timeout. */
+export async function startCloudExecutors(config: Config, timeoutMs: number): Promise<Executor[]> {
+  const ec = config.executors;
+  switch (ec.mode) {
+    case 'lambda': {
+      if (!ec.lambda) throw new ConfigError('executors.mode "lambda" needs executors.lambda');
+      // members of the pool; the function's concurrency is the invoker's, shared by all of them
+      const members = Math.max(ec.count, Math.ceil(ec.lambda.concurrency / ec.slots));
+      return startLambdaExecutors(members, ec.lambda, timeoutMs, openStores(config.store));
+    }
+    case 'fargate': {
+      if (!ec.ecs) throw new ConfigError('executors.mode "fargate" needs executors.ecs');
+      if (ec.count < 1) throw new ConfigError('executors.mode "fargate" needs executors.count ≥ 1 (tasks to start)');
+      return startFargateExecutors(ec.count, { config: ec.ecs }, timeoutMs + 5000);
+    }
+    case 'remote': {
+      const addresses = ec.addresses ?? [];
+      if (addresses.length === 0) throw new ConfigError('executors.mode "remote" needs executors.addresses');
+      return addresses.map((address, i) => new RemoteExecutor({ id: `remote-${i + 1}`, address, timeoutMs: timeoutMs + 5000 }));
+    }
+    default:
+      throw new ConfigError(`executors.mode "${ec.mode}" is not a cloud mode`);
+  }
+}

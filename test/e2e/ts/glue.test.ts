@@ -1,0 +1,279 @@
+// Lake tables from the AWS Glue Data Catalog (moto in server mode), served by an in-process Skein
+// with 2 in-process executors: queries over Glue tables give DuckDB's answer on the same files,
+// GetDbSchemas/GetTables list Glue databases and tables with Glue's declared schemas, a table added
+// to (or dropped from) Glue shows up (or goes) after the TTL, and a missing table is NOT_FOUND.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as A from 'apache-arrow';
+import { Column, CreateDatabaseCommand, CreatePartitionCommand, CreateTableCommand, DeleteTableCommand, GlueClient } from '@aws-sdk/client-glue';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { startServer, RunningServer } from '../../../src/cli/serve';
+import { loadConfig } from '../../../src/config';
+import { quoteLiteral } from '../../../src/duckdb/sql';
+import { FlightSqlClient } from '../../../src/flight/client';
+import { schemaFromBytes } from '../../../src/flight/ipc';
+import { sql } from '../../../src/flight/proto';
+import { MOTO_CREDENTIALS, Service, startMoto } from '../../services/services';
+import { command, RawFlight } from './raw-flight';
+
+const USER = { user: 'glue', password: 'pw-glue' };
+const REGION = 'us-east-1';
+const PARQUET = {
+  InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+  OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+  SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+};
+const TEXT = {
+  InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+  OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+  SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe', Parameters: { 'field.delim': '|' } },
+};
+
+let moto: Service;
+let glue: GlueClient;
+let dir: string;
+let duck: DuckDBInstance;
+let conn: DuckDBConnection;
+let server: RunningServer;
+let client: FlightSqlClient;
+let raw: RawFlight;
+
+const local = (...parts: string[]): string => join(dir, 'lake', ...parts);
+
+/** Rows as JSON text (bigints as strings), to compare results from Arrow and from DuckDB. */
+function plain(rows: unknown[][]): string {
+  return JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+}
+
+async function viaSkein(query: string): Promise<unknown[][]> {
+  const out: unknown[][] = [];
+  for await (const batch of await client.query(query)) for (const row of batch) out.push(row.toArray());
+  return out;
+}
+
+async function viaDuckDB(query: string): Promise<unknown[][]> {
+  return (await conn.runAndReadAll(query)).getRowsJS() as unknown[][];
+}
+
+async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: T | undefined;
+  let error: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await f();
+      if (ok(last)) return last;
+    } catch (e) {
+      error = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what}: not seen in ${ms} ms (last: ${plain([[last ?? null]])}, error: ${String(error)})`);
+}
+
+const cols = (spec: string): Column[] =>
+  spec.split(/,(?![^<(]*[>)])/).map((c) => {
+    const [name, ...type] = c.trim().split(' ');
+    return { Name: name, Type: type.join(' ') };
+  });
+
+async function tableRows(schemaPattern: string): Promise<Record<string, unknown>[]> {
+  const info = await raw.getFlightInfo(
+    command('CommandGetTables', sql.CommandGetTables.encode({ db_schema_filter_pattern: schemaPattern, include_schema: true, table_types: [] })),
+  );
+  const table = await raw.doGet(info.endpoint[0].ticket.ticket);
+  return table.toArray().map((r) => r.toJSON() as Record<string, unknown>);
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  glue = new GlueClient({ region: REGION, endpoint: moto.url, credentials: MOTO_CREDENTIALS });
+  dir = mkdtempSync(join(tmpdir(), 'skein-glue-'));
+  duck = await DuckDBInstance.create(':memory:');
+  conn = await duck.connect();
+
+  mkdirSync(local(), { recursive: true });
+  // sales.events: Parquet partitioned by (year, month); one partition lives outside the hive layout
+  await conn.run(`COPY (SELECT i AS id, 'n' || (i % 7) AS name, (i * 1.25)::DECIMAL(12,2) AS amount,
+                               2020 + i % 2 AS year, 1 + i % 3 AS month
+                        FROM range(900) t(i))
+                  TO ${quoteLiteral(local('events'))} (FORMAT parquet, PARTITION_BY (year, month))`);
+  mkdirSync(local('late', 'batch-7'), { recursive: true });
+  await conn.run(`COPY (SELECT 5000 + i AS id, 'late' AS name, 1.00::DECIMAL(12,2) AS amount FROM range(40) t(i))
+                  TO ${quoteLiteral(local('late', 'batch-7', 'part-0.parquet'))} (FORMAT parquet)`);
+  // sales.notes: a '|'-separated text table without partitions
+  mkdirSync(local('notes'), { recursive: true });
+  await conn.run(`COPY (SELECT i AS k, CASE WHEN i % 5 = 0 THEN NULL ELSE 'note ' || i END AS note, DATE '2024-01-01' + i::INTEGER AS day
+                        FROM range(25) t(i))
+                  TO ${quoteLiteral(local('notes', 'notes.txt'))} (FORMAT csv, DELIMITER '|', HEADER false, NULLSTR '\\N')`);
+
+  await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'sales' } }));
+  await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'hidden' } }));
+  await glue.send(
+    new CreateTableCommand({
+      DatabaseName: 'sales',
+      TableInput: {
+        Name: 'events',
+        TableType: 'EXTERNAL_TABLE',
+        Parameters: { classification: 'parquet' },
+        PartitionKeys: cols('year int, month int'),
+        StorageDescriptor: { ...PARQUET, Columns: cols('id bigint, name string, amount decimal(12,2)'), Location: local('events') },
+      },
+    }),
+  );
+  for (const year of [2020, 2021]) {
+    for (const month of [1, 2, 3]) {
+      await glue.send(
+        new CreatePartitionCommand({
+          DatabaseName: 'sales',
+          TableName: 'events',
+          PartitionInput: {
+            Values: [String(year), String(month)],
+            StorageDescriptor: { ...PARQUET, Columns: cols('id bigint, name string, amount decimal(12,2)'), Location: local('events', `year=${year}`, `month=${month}`) },
+          },
+        }),
+      );
+    }
+  }
+  await glue.send(
+    new CreatePartitionCommand({
+      DatabaseName: 'sales',
+      TableName: 'events',
+      PartitionInput: { Values: ['2022', '12'], StorageDescriptor: { ...PARQUET, Location: local('late', 'batch-7') } },
+    }),
+  );
+  await glue.send(
+    new CreateTableCommand({
+      DatabaseName: 'sales',
+      TableInput: {
+        Name: 'notes',
+        TableType: 'EXTERNAL_TABLE',
+        StorageDescriptor: { ...TEXT, Columns: cols('k int, note string, day date'), Location: local('notes') },
+      },
+    }),
+  );
+  await glue.send(
+    new CreateTableCommand({
+      DatabaseName: 'hidden',
+      TableInput: { Name: 'secret', StorageDescriptor: { ...PARQUET, Columns: cols('x int'), Location: local('events') } },
+    }),
+  );
+
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      port: 0,
+      users: [{ username: USER.user, password: USER.password }],
+      catalog: {
+        refreshSeconds: 0.3,
+        glue: { region: REGION, endpoint: moto.url, ttlSeconds: 1, databases: ['sales', 'ops'], ...MOTO_CREDENTIALS },
+      },
+      executors: { count: 2, mode: 'in-process' },
+      sandbox: { enabled: true, allowedDirectories: [join(dir, 'lake')] },
+    },
+  });
+  server = await startServer(config);
+  client = new FlightSqlClient({ host: '127.0.0.1', port: server.port, ...USER });
+  await client.authenticate();
+  raw = new RawFlight(server.port, USER.user, USER.password);
+  await raw.authenticate();
+}, 120_000);
+
+afterAll(async () => {
+  client?.close();
+  await server?.close();
+  conn?.closeSync();
+  duck?.closeSync();
+  glue?.destroy();
+  await moto?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Glue tables through Flight SQL', () => {
+  const events = (): string =>
+    `(SELECT id, name, amount, year::INTEGER AS year, month::INTEGER AS month
+        FROM read_parquet(${quoteLiteral(local('events', '**', '*.parquet'))}, hive_partitioning = true)
+      UNION ALL
+      SELECT id, name, amount, 2022 AS year, 12 AS month FROM read_parquet(${quoteLiteral(local('late', 'batch-7', '*.parquet'))}))`;
+
+  it('answers queries over a partitioned Parquet table as DuckDB does over the files', async () => {
+    await until('sales.events registered', () => viaSkein('SELECT count(*) FROM sales.events'), (r) => plain(r) === plain([[940n]]));
+    const queries = [
+      (t: string) => `SELECT year, month, count(*) AS n, sum(amount)::VARCHAR AS total, min(id) AS lo, max(name) AS hi FROM ${t} GROUP BY ALL ORDER BY ALL`,
+      (t: string) => `SELECT id, name, amount::VARCHAR, year, month FROM ${t} WHERE year = 2022 OR (month = 2 AND id < 100) ORDER BY id`,
+      (t: string) => `SELECT name, count(DISTINCT id) AS n FROM ${t} WHERE amount > 100 GROUP BY name ORDER BY name`,
+      (t: string) => `SELECT id, amount::VARCHAR FROM ${t} ORDER BY amount DESC, id LIMIT 5`,
+    ];
+    for (const q of queries) expect(plain(await viaSkein(q('sales.events')))).toBe(plain(await viaDuckDB(q(events()))));
+  });
+
+  it('takes partition values from Glue (the late partition is not under year=/month= directories)', async () => {
+    expect(plain(await viaSkein('SELECT DISTINCT year, month FROM sales.events WHERE id >= 5000'))).toBe(plain([[2022, 12]]));
+  });
+
+  it('runs the partitioned table on the executors, pruning partitions by Glue values', async () => {
+    const plan = (await viaSkein('EXPLAIN SELECT count(*) FROM sales.events WHERE year = 2021 AND month = 3')).map((r) => r.join('\n')).join('\n');
+    expect(plan).toMatch(/stage s0/);
+    expect(plan).toMatch(/1 of 7 files|pruned/i);
+  });
+
+  it('reads a text (LazySimpleSerDe) table with its delimiter and \\N nulls', async () => {
+    const q = (t: string) => `SELECT k, note, day::VARCHAR FROM ${t} ORDER BY k`;
+    const file = `read_csv(${quoteLiteral(local('notes', 'notes.txt'))}, delim = '|', header = false, nullstr = '\\N',
+                  columns = {'k': 'INTEGER', 'note': 'VARCHAR', 'day': 'DATE'})`;
+    await until('sales.notes registered', () => viaSkein('SELECT count(*) FROM sales.notes'), (r) => plain(r) === plain([[25n]]));
+    expect(plain(await viaSkein(q('sales.notes')))).toBe(plain(await viaDuckDB(q(file))));
+  });
+
+  it('lists Glue databases in GetDbSchemas and tables with their Glue schemas in GetTables', async () => {
+    const info = await raw.getFlightInfo(command('CommandGetDbSchemas', sql.CommandGetDbSchemas.encode({})));
+    const schemas = (await raw.doGet(info.endpoint[0].ticket.ticket)).toArray().map((r) => (r.toJSON() as Record<string, unknown>).db_schema_name);
+    expect(schemas).toContain('sales');
+    expect(schemas).not.toContain('hidden'); // not in catalog.glue.databases
+
+    const rows = await tableRows('sales');
+    expect(rows.map((r) => [r.db_schema_name, r.table_name, r.table_type])).toEqual([
+      ['sales', 'events', 'BASE TABLE'],
+      ['sales', 'notes', 'BASE TABLE'],
+    ]);
+    const schema = schemaFromBytes(rows[0].table_schema as Uint8Array);
+    expect(schema.fields.map((f) => [f.name, String(f.type)])).toEqual([
+      ['id', String(new A.Int64())],
+      ['name', String(new A.Utf8())],
+      ['amount', String(new A.Decimal(2, 12, 128))],
+      ['year', String(new A.Int32())],
+      ['month', String(new A.Int32())],
+    ]);
+    const notes = schemaFromBytes(rows[1].table_schema as Uint8Array);
+    expect(notes.fields.map((f) => [f.name, String(f.type)])).toEqual([
+      ['k', String(new A.Int32())],
+      ['note', String(new A.Utf8())],
+      ['day', String(new A.DateDay())],
+    ]);
+  });
+
+  it('shows a table created in Glue after the TTL, and forgets a dropped one', async () => {
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'ops' } }));
+    await glue.send(
+      new CreateTableCommand({
+        DatabaseName: 'ops',
+        TableInput: {
+          Name: 'fresh',
+          StorageDescriptor: { ...PARQUET, Columns: cols('id bigint, name string'), Location: local('late', 'batch-7') },
+        },
+      }),
+    );
+    await until('ops.fresh listed', () => tableRows('ops'), (r) => r.some((t) => t.table_name === 'fresh'));
+    expect(plain(await viaSkein('SELECT count(*), min(id) FROM ops.fresh'))).toBe(plain([[40n, 5000n]]));
+
+    await glue.send(new DeleteTableCommand({ DatabaseName: 'ops', Name: 'fresh' }));
+    await until('ops.fresh dropped', () => tableRows('ops'), (r) => r.length === 0);
+    await expect(viaSkein('SELECT * FROM ops.fresh')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: expect.stringContaining('fresh') });
+  });
+
+  it('a table missing from Glue is NOT_FOUND, naming it', async () => {
+    await expect(viaSkein('SELECT * FROM sales.nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: expect.stringContaining('nope') });
+  });
+});

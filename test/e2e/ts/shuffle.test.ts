@@ -1,0 +1,162 @@
+// Repartition (shuffle) joins: with the broadcast limit at 0, every inner join of lake tables on an
+// integer key is cut into repartition fragments (rows written by hash of the key into shuffle files)
+// and one join fragment per partition. Answers must equal DuckDB's on the same files, for streamed,
+// top-N and aggregated joins, mixed key types, self-joins and a broadcast third table; the shuffle
+// files are gone after each query; child-process executors (sandboxed) write them too.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { startServer, RunningServer } from '../../../src/cli/serve';
+import { loadConfig } from '../../../src/config';
+import { quoteLiteral } from '../../../src/duckdb/sql';
+import { FlightSqlClient } from '../../../src/flight/client';
+
+const USER = { user: 'shuffle', password: 'pw-shuffle' };
+
+let dir: string;
+let lake: string;
+let scratch: string;
+let duck: DuckDBInstance;
+let conn: DuckDBConnection;
+let server: RunningServer;
+let client: FlightSqlClient;
+
+/**
+ * Rows as text, sorted unless the order is the answer. Every value as a string: DuckDB gives HUGEINT
+ * sums as bigints where Arrow gives Decimal128(38, 0) text; the queries keep other types plain.
+ */
+function plain(rows: unknown[][], ordered: boolean): string[] {
+  const out = rows.map((r) => JSON.stringify(r.map((v) => (v === null ? null : v instanceof Date ? v.toISOString() : String(v)))));
+  return ordered ? out : out.sort();
+}
+
+async function viaSkein(c: FlightSqlClient, query: string): Promise<unknown[][]> {
+  const out: unknown[][] = [];
+  for await (const batch of await c.query(query)) for (const row of batch) out.push(row.toArray());
+  return out;
+}
+
+async function viaDuckDB(query: string): Promise<unknown[][]> {
+  return (await conn.runAndReadAll(query)).getRowsJS() as unknown[][];
+}
+
+async function explain(c: FlightSqlClient, query: string): Promise<string> {
+  return (await viaSkein(c, `EXPLAIN ${query}`)).map((r) => `${String(r[0])}: ${String(r[1])}`).join('\n');
+}
+
+async function start(extra: Record<string, unknown>): Promise<{ server: RunningServer; client: FlightSqlClient }> {
+  const s = await startServer(
+    loadConfig({
+      env: {},
+      overrides: {
+        port: 0,
+        users: [{ username: USER.user, password: USER.password }],
+        catalog: { root: lake, refreshSeconds: 600 },
+        executors: { count: 2, broadcastLimitBytes: 0, scratchDirectory: scratch, ...extra },
+      },
+    }),
+  );
+  const c = new FlightSqlClient({ host: '127.0.0.1', port: s.port, ...USER });
+  await c.authenticate();
+  return { server: s, client: c };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'skein-shuffle-test-'));
+  lake = join(dir, 'lake');
+  scratch = join(dir, 'scratch');
+  for (const t of ['orders', 'items', 'nations']) mkdirSync(join(lake, 'main', t), { recursive: true });
+  duck = await DuckDBInstance.create(':memory:');
+  conn = await duck.connect();
+  // every file spans the whole key range, so co-location cannot narrow a broadcast: a shuffle is the way
+  for (let f = 0; f < 4; f++) {
+    await conn.run(`COPY (
+        SELECT i::INTEGER AS okey, CASE WHEN i % 13 = 0 THEN NULL ELSE i % 5 END::INTEGER AS nkey,
+               ['open', 'done', 'late'][i % 3 + 1] AS status, (i * 1.25)::DOUBLE AS total,
+               DATE '2020-01-01' + (i % 700)::INTEGER AS odate
+        FROM range(6000) t(i) WHERE i % 4 = ${f})
+      TO ${quoteLiteral(join(lake, 'main', 'orders', `o${f}.parquet`))} (FORMAT parquet)`);
+  }
+  for (let f = 0; f < 3; f++) {
+    await conn.run(`COPY (
+        SELECT CASE WHEN i % 17 = 0 THEN NULL ELSE (i * 7919) % 6500 END::BIGINT AS okey,
+               (i % 9)::INTEGER AS qty, (i % 101) * 0.5::DOUBLE AS price, 'p' || (i % 23) AS part
+        FROM range(9000) t(i) WHERE i % 3 = ${f})
+      TO ${quoteLiteral(join(lake, 'main', 'items', `i${f}.parquet`))} (FORMAT parquet)`);
+  }
+  await conn.run(`COPY (SELECT * FROM (VALUES (0, 'zero'), (1, 'one'), (2, 'two'), (3, 'three')) v(nkey, name))
+    TO ${quoteLiteral(join(lake, 'main', 'nations', 'n.parquet'))} (FORMAT parquet)`);
+  for (const t of ['orders', 'items', 'nations']) {
+    await conn.run(`CREATE VIEW ${t} AS SELECT * FROM read_parquet(${quoteLiteral(join(lake, 'main', t, '*.parquet'))})`);
+  }
+  ({ server, client } = await start({}));
+}, 60000);
+
+afterAll(async () => {
+  client?.close();
+  await server?.close();
+  conn?.closeSync();
+  duck?.closeSync();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const QUERIES: Array<[string, string, boolean]> = [
+  ['count and sum over the join', 'SELECT count(*) AS n, sum(i.qty) AS q FROM orders o JOIN items i ON o.okey = i.okey', false],
+  ['grouped aggregates', 'SELECT o.status, count(*) AS n, sum(i.price) AS p, sum(o.total) AS t, min(i.part) AS mp FROM orders o JOIN items i ON o.okey = i.okey GROUP BY o.status', false],
+  ['rows streamed through', 'SELECT o.okey, o.status, i.qty, i.part FROM orders o JOIN items i ON i.okey = o.okey WHERE o.okey < 700', false],
+  ['ORDER BY … LIMIT', 'SELECT o.okey, i.price FROM orders o JOIN items i ON o.okey = i.okey ORDER BY i.price DESC, o.okey, i.qty LIMIT 12', true],
+  ['JOIN USING', 'SELECT okey, count(*) AS n FROM orders JOIN items USING (okey) GROUP BY okey HAVING count(*) > 1', false],
+  ['WHERE join, filters on both sides', "SELECT count(*) AS n FROM orders o, items i WHERE o.okey = i.okey AND o.status = 'late' AND i.qty > 4", false],
+  ['one side pruned to nothing', "SELECT o.okey, i.qty FROM orders o JOIN items i ON o.okey = i.okey WHERE o.odate > DATE '2100-01-01'", false],
+  ['self-join on the key', 'SELECT count(*) AS n, sum(a.nkey) AS s FROM orders a JOIN orders b ON a.okey = b.okey WHERE b.status <> \'open\'', false],
+  ['three tables, the small one broadcast', 'SELECT n.name, count(*) AS c, sum(i.qty) AS q FROM orders o JOIN items i ON o.okey = i.okey JOIN nations n ON n.nkey = o.nkey GROUP BY n.name', false],
+  ['count DISTINCT over the join', 'SELECT o.status, count(DISTINCT i.part) AS parts, count(DISTINCT o.okey) AS keys FROM orders o JOIN items i ON o.okey = i.okey GROUP BY ALL', false],
+  ['a derived table over the join, aggregated outside', 'SELECT status, count(*) AS n, sum(v) AS s FROM (SELECT o.status, i.qty * i.price AS v FROM orders o JOIN items i ON o.okey = i.okey WHERE i.qty > 2) d GROUP BY status', false],
+  ['SELECT * of both sides', 'SELECT * REPLACE (CAST(odate AS VARCHAR) AS odate) FROM orders o JOIN items i ON o.okey = i.okey WHERE i.part = \'p7\'', false],
+];
+
+describe('repartition joins equal DuckDB', () => {
+  it.each(QUERIES)('%s', async (_name, sql, ordered) => {
+    const [expected, got] = await Promise.all([viaDuckDB(sql), viaSkein(client, sql)]);
+    expect(plain(got, ordered)).toEqual(plain(expected, ordered));
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+});
+
+describe('EXPLAIN of a repartition join', () => {
+  it('shows repartition stages, the join after them, and no shuffle for a small table', async () => {
+    const text = await explain(client, QUERIES[8][1]);
+    expect(text).toMatch(/stage r0 \(repartition\) over main\.orders/);
+    expect(text).toMatch(/stage r1 \(repartition\) over main\.items/);
+    expect(text).toMatch(/stage s0 \(shuffle-join\)/);
+    expect(text).toMatch(/runs after r0, r1/);
+    expect(text).toMatch(/broadcast main\.nations/);
+    expect(text).toMatch(/r0\[.*\] --> s0/);
+  });
+
+  it('a join inside a derived table is repartitioned too', async () => {
+    expect(await explain(client, QUERIES[10][1])).toMatch(/stage s0 \(shuffle-join\)/);
+  });
+
+  it('a join on a text key is not repartitioned', async () => {
+    const text = await explain(client, 'SELECT count(*) FROM items a JOIN items b ON a.part = b.part');
+    expect(text).not.toMatch(/repartition/);
+  });
+});
+
+describe('child-process executors', () => {
+  it('write and read shuffle files inside their sandbox', async () => {
+    const child = await start({ mode: 'child-process' });
+    try {
+      for (const [, sql, ordered] of [QUERIES[1], QUERIES[3]]) {
+        const [expected, got] = await Promise.all([viaDuckDB(sql), viaSkein(child.client, sql)]);
+        expect(plain(got, ordered)).toEqual(plain(expected, ordered));
+      }
+      expect(readdirSync(scratch)).toEqual([]);
+    } finally {
+      child.client.close();
+      await child.server.close();
+    }
+  }, 60000);
+});
