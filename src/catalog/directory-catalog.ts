@@ -23,7 +23,7 @@ export interface DirectoryCatalogOptions {
   file?: string;
   /** Directories and files are looked at again at most this often (ms). */
   minRefreshMs?: number;
-  /** Object stores for s3:// roots and locations (default: local files only). */
+  /** Object stores for s3:// roots and locations, closed with the catalog (default: local files only). */
   stores?: Stores;
 }
 

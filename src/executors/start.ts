@@ -28,11 +28,14 @@ export async function startExecutorPool(config: Config, dataRoots: readonly stri
   if (ec.count === 0 && !ec.discover && !cloud && !embedded) return null;
   const count = embedded ? 1 : ec.count;
   const secret = ec.secret ?? randomBytes(32).toString('base64url');
-  // shuffle files of repartition joins: local executors share this directory with the coordinator
-  const scratch = ec.scratchDirectory ? resolve(ec.scratchDirectory) : mkdtempSync(join(tmpdir(), 'skein-shuffle-'));
-  mkdirSync(scratch, { recursive: true });
+  // shuffle files of repartition joins: local executors share this directory with the coordinator.
+  // Cloud executors and discovered ones (other machines) share no disk with it: no shuffle joins,
+  // unless the configured scratch directory is one they all mount.
+  const shuffles = !cloud && (!ec.discover || ec.scratchDirectory !== undefined);
+  const scratch = !shuffles ? null : ec.scratchDirectory ? resolve(ec.scratchDirectory) : mkdtempSync(join(tmpdir(), 'skein-shuffle-'));
+  if (scratch) mkdirSync(scratch, { recursive: true });
   const allowedDirectories = config.sandbox.enabled
-    ? [...new Set([...config.sandbox.allowedDirectories, ...dataRoots, scratch].map((d) => resolve(d)))]
+    ? [...new Set([...config.sandbox.allowedDirectories, ...dataRoots, ...(scratch ? [scratch] : [])].map((d) => resolve(d)))]
     : null;
   const timeoutMs = ec.fragmentTimeoutSeconds * 1000;
   let executors: Executor[];
@@ -70,7 +73,7 @@ export async function startExecutorPool(config: Config, dataRoots: readonly stri
     }
   }
   const pool = new ExecutorPool(executors, { secret, slots: ec.slots, fragmentTimeoutMs: timeoutMs, dynamic: ec.discover });
-  pool.shuffle = { directory: scratch, broadcastLimitBytes: ec.broadcastLimitBytes, removeOnClose: !ec.scratchDirectory };
+  if (scratch) pool.shuffle = { directory: scratch, broadcastLimitBytes: ec.broadcastLimitBytes, removeOnClose: !ec.scratchDirectory };
   if (shared) pool.onClose.push(shared.close);
   return pool;
 }

@@ -1,7 +1,7 @@
 // DuckDB's own parse tree: json_serialize_sql turns SQL into it, json_deserialize_sql turns a
 // rewritten tree back into SQL, so the planner speaks exactly DuckDB's dialect and never builds SQL
 // from strings. Nodes are plain JSON; the helpers here walk and build the few shapes the planner needs.
-import { DuckDBConnection, VARCHAR } from '@duckdb/node-api';
+import { DuckDBConnection, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { duckdbError } from '../duckdb/errors';
 
 /** One node of the tree, as DuckDB serialises it. */
@@ -16,29 +16,113 @@ function withoutLocations(json: string): string {
   return json.replace(/"query_location":\s*\d+/g, '"query_location":0');
 }
 
+/**
+ * Integers of 16 digits or more (BIGINT constants, DECIMAL and HUGEINT words) would be rounded to
+ * the nearest double by JSON.parse — `WHERE id = 9007199254740993` would become a different query.
+ * They travel through the tree as marker strings (a NUL no SQL text can hold in a JSON tree string
+ * by accident) and are written back digit for digit when the tree is rendered.
+ */
+const BIG_MARK = '\u0000skein-integer:';
+const JSON_TOKENS = /("(?:[^"\\]|\\.)*")|(?<![\d.eE+-])(-?\d{16,})(?![\d.eE])/g;
+
+function protectIntegers(json: string): string {
+  return json.replace(JSON_TOKENS, (m, str: string | undefined, digits: string | undefined) =>
+    str !== undefined ? str : JSON.stringify(BIG_MARK + (digits as string)),
+  );
+}
+
+function restoreIntegers(json: string): string {
+  return json.replace(/"\\u0000skein-integer:(-?\d+)"/g, '$1');
+}
+
+/** The exact digits of an integer constant the parse tree holds as a marker, or null. */
+export function bigIntegerText(v: unknown): string | null {
+  return typeof v === 'string' && v.startsWith(BIG_MARK) ? v.slice(BIG_MARK.length) : null;
+}
+
+type Kind = 'parse' | 'render';
+
+interface Job {
+  kind: Kind;
+  input: string;
+  resolve(raw: string): void;
+  reject(e: unknown): void;
+}
+
+const SINGLE: Record<Kind, string> = {
+  parse: 'SELECT json_serialize_sql($1::VARCHAR)',
+  render: 'SELECT json_deserialize_sql($1::JSON)',
+};
+const MANY: Record<Kind, string> = {
+  parse: 'SELECT list_transform($1::VARCHAR[], x -> json_serialize_sql(x))',
+  render: 'SELECT list_transform($1::VARCHAR[], x -> json_deserialize_sql(x::JSON))',
+};
+
+/**
+ * Parse and render calls made in the same turn of the event loop (fragments planned side by side
+ * with Promise.all) go to DuckDB as one query per kind: each call is a round trip through the
+ * binding's thread pool, and a plan needs dozens. Batches of one connection run one after another.
+ */
+const queued = new WeakMap<DuckDBConnection, Job[]>();
+const chains = new WeakMap<DuckDBConnection, Promise<void>>();
+
+function enqueue(conn: DuckDBConnection, kind: Kind, input: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let jobs = queued.get(conn);
+    if (!jobs) {
+      jobs = [];
+      queued.set(conn, jobs);
+      queueMicrotask(() => {
+        const batch = queued.get(conn) as Job[];
+        queued.delete(conn);
+        const run = (chains.get(conn) ?? Promise.resolve()).then(() => flush(conn, batch));
+        chains.set(conn, run);
+      });
+    }
+    jobs.push({ kind, input, resolve, reject });
+  });
+}
+
+async function runOne(conn: DuckDBConnection, job: Job): Promise<void> {
+  try {
+    const r = await conn.runAndReadAll(SINGLE[job.kind], [job.input], [VARCHAR]);
+    job.resolve(r.getRows()[0][0] as string);
+  } catch (e) {
+    job.reject(duckdbError(e));
+  }
+}
+
+async function flush(conn: DuckDBConnection, batch: Job[]): Promise<void> {
+  for (const kind of ['parse', 'render'] as const) {
+    const jobs = batch.filter((j) => j.kind === kind);
+    if (jobs.length === 0) continue;
+    if (jobs.length === 1) {
+      await runOne(conn, jobs[0]);
+      continue;
+    }
+    let out: unknown[] | null = null;
+    try {
+      const r = await conn.runAndReadAll(MANY[kind], [listValue(jobs.map((j) => j.input))], [LIST(VARCHAR)]);
+      out = (r.getRows()[0][0] as { items: unknown[] }).items;
+    } catch {
+      // one bad item fails the whole list: run them one by one so each gets its own answer
+    }
+    if (out && out.length === jobs.length) jobs.forEach((j, i) => j.resolve(out[i] as string));
+    else for (const j of jobs) await runOne(conn, j);
+  }
+}
+
 /** The statements of `sql`, or null when DuckDB cannot serialise them (anything but SELECT). */
 export async function parse(conn: DuckDBConnection, sql: string): Promise<ParsedStatement[] | null> {
-  let raw: string;
-  try {
-    const r = await conn.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql], [VARCHAR]);
-    raw = r.getRows()[0][0] as string;
-  } catch (e) {
-    throw duckdbError(e);
-  }
-  const doc = JSON.parse(withoutLocations(raw)) as { error: boolean; statements?: ParsedStatement[] };
+  const raw = await enqueue(conn, 'parse', sql);
+  const doc = JSON.parse(protectIntegers(withoutLocations(raw))) as { error: boolean; statements?: ParsedStatement[] };
   if (doc.error || !doc.statements) return null;
   return doc.statements;
 }
 
 /** SQL text of one statement's tree. */
 export async function render(conn: DuckDBConnection, statement: ParsedStatement): Promise<string> {
-  const doc = JSON.stringify({ error: false, statements: [statement] });
-  try {
-    const r = await conn.runAndReadAll('SELECT json_deserialize_sql($1::JSON)', [doc], [VARCHAR]);
-    return r.getRows()[0][0] as string;
-  } catch (e) {
-    throw duckdbError(e);
-  }
+  return enqueue(conn, 'render', restoreIntegers(JSON.stringify({ error: false, statements: [statement] })));
 }
 
 export const isNode = (v: unknown): v is Node => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -154,7 +154,7 @@ function groupFiles(files: readonly DataFile[], n: number): DataFile[][] {
 /** Has DuckDB evaluate the constants conditions compare with (VARCHAR rendering + type). */
 async function evaluateConstants(conn: DuckDBConnection, constants: Node[]): Promise<ConstantValue[]> {
   if (constants.length === 0) return [];
-  const template = (await parse(conn, 'SELECT 1')) as ParsedStatement[];
+  const template = await selectOneTemplate(conn);
   const list: Node[] = [];
   for (const c of constants) {
     list.push({ class: 'CAST', type: 'OPERATOR_CAST', alias: '', child: clone(c), cast_type: { id: 'VARCHAR', type_info: null }, try_cast: true });
@@ -180,8 +180,7 @@ async function prune(conn: DuckDBConnection, occ: Occurrence): Promise<{ files: 
   };
   const preds: Pred[] = occ.filters.map((f) => toPred(f, columnOf, constants));
   const values = await evaluateConstants(conn, constants);
-  const filters: string[] = [];
-  for (const f of occ.filters) filters.push(await renderExpression(conn, f));
+  const filters = await Promise.all(occ.filters.map((f) => renderExpression(conn, f)));
   const result = pruneFiles(occ.table, preds, values, (i) => filters[i]);
   const all = occ.table.files;
   return {
@@ -199,9 +198,18 @@ async function prune(conn: DuckDBConnection, occ: Occurrence): Promise<{ files: 
   };
 }
 
+/** `SELECT 1` parsed: the shell expressions are rendered in (the same tree every time). */
+let selectOne: Promise<ParsedStatement[]> | null = null;
+
+function selectOneTemplate(conn: DuckDBConnection): Promise<ParsedStatement[]> {
+  selectOne ??= parse(conn, 'SELECT 1').then((p) => p as ParsedStatement[]);
+  selectOne.catch(() => (selectOne = null));
+  return selectOne.then(clone);
+}
+
 /** SQL text of one expression (for EXPLAIN). */
 async function renderExpression(conn: DuckDBConnection, e: Node): Promise<string> {
-  const template = (await parse(conn, 'SELECT 1')) as ParsedStatement[];
+  const template = await selectOneTemplate(conn);
   const sql = await render(conn, { node: { ...template[0].node, select_list: [clone(e)] } });
   return sql.replace(/^SELECT\s+/i, '');
 }
@@ -274,14 +282,14 @@ export async function planQuery(
     // the merge sees the right columns and types
     const files = pruned.files.length > 0 ? pruned.files : [occ.table.files[0]];
     const empty = pruned.files.length === 0;
-    const fragments: Fragment[] = [];
     const stageId = `s${index}`;
-    for (const group of groupFiles(files, fragmentsPerStage)) {
+    // every fragment's parse and render go to DuckDB together (see ast.ts)
+    const fragments: Fragment[] = await Promise.all(groupFiles(files, fragmentsPerStage).map(async (group, g) => {
       const scan = await scanNode(conn, occ.table, group.map((f) => f.path), occ.alias);
       const node = fragmentOf(scan);
       if (empty) node.where_clause = falseConstant();
-      fragments.push({
-        id: `${stageId}f${fragments.length}`,
+      return {
+        id: `${stageId}f${g}`,
         stage: stageId,
         sql: await render(conn, { node }),
         inputs: [
@@ -293,8 +301,8 @@ export async function planQuery(
             rows: empty ? 0 : group.reduce((s, f) => s + f.rows, 0),
           },
         ],
-      });
-    }
+      };
+    }));
     return {
       id: stageId,
       kind,
@@ -354,8 +362,7 @@ export async function planQuery(
     let colocated = 0;
     const refIndex = (n: Node): number => occurrences.findIndex((o) => shapeOf(o.ref) === shapeOf(n) && o.ref.alias === n.alias);
     const stageId = 's0';
-    const fragments: Fragment[] = [];
-    for (const group of groups) {
+    const planGroup = async (group: DataFile[], g: number): Promise<Fragment | null> => {
       const node = clone(fragmentNode);
       const refs: Node[] = [];
       walk(node, (n) => {
@@ -390,8 +397,11 @@ export async function planQuery(
       // the split table's files first: EXPLAIN and affinity look at the first input
       const splitName = `${occurrences[big].table.schema}.${occurrences[big].table.name}`;
       inputs.sort((a, b) => Number(b.table === splitName && b.files.length <= group.length) - Number(a.table === splitName && a.files.length <= group.length));
-      fragments.push({ id: `${stageId}f${fragments.length}`, stage: stageId, sql: await render(conn, { node }), inputs });
-    }
+      return { id: `${stageId}f${g}`, stage: stageId, sql: await render(conn, { node }), inputs };
+    };
+    const planned = await Promise.all(groups.map(planGroup));
+    if (planned.some((f) => f === null)) return null;
+    const fragments = planned as Fragment[];
     const bigOcc = occurrences[big];
     const stage: Stage = {
       id: stageId,
@@ -489,18 +499,17 @@ export async function planQuery(
         return undefined;
       });
       const cols = occ.columns === '*' ? [starNode()] : occ.columns.map((c) => columnRef(occ.alias, c));
-      const fragments: Fragment[] = [];
-      for (const group of groupFiles(filesOf(i), fragmentsPerStage)) {
+      const fragments: Fragment[] = await Promise.all(groupFiles(filesOf(i), fragmentsPerStage).map(async (group, g) => {
         const scan = await scanNode(conn, occ.table, group.map((f) => f.path), occ.alias);
         const node = selectNode([...cols, part], scan, and(occ.filters.map((f) => clone(f))));
-        fragments.push({
-          id: `${stageId}f${fragments.length}`,
+        return {
+          id: `${stageId}f${g}`,
           stage: stageId,
           sql: await render(conn, { node }),
           inputs: [inputOf(occ, group.map((f) => f.path), group)],
           sink: { directory, column: PART_COLUMN, partitions },
-        });
-      }
+        };
+      }));
       stages.push({
         id: stageId,
         kind: 'repartition',
@@ -513,8 +522,7 @@ export async function planQuery(
     }
     const refIndex = (n: Node): number => occurrences.findIndex((o) => shapeOf(o.ref) === shapeOf(n) && o.ref.alias === n.alias);
     const stageId = 's0';
-    const fragments: Fragment[] = [];
-    for (let k = 0; k < partitions; k++) {
+    const fragments: Fragment[] = await Promise.all(Array.from({ length: partitions }, async (_, k) => {
       const node = clone(fragmentNode);
       const refs: Node[] = [];
       walk(node, (n) => {
@@ -542,8 +550,8 @@ export async function planQuery(
         for (const key of Object.keys(ref)) delete ref[key];
         Object.assign(ref, scan);
       }
-      fragments.push({ id: `${stageId}f${k}`, stage: stageId, sql: await render(conn, { node }), inputs });
-    }
+      return { id: `${stageId}f${k}`, stage: stageId, sql: await render(conn, { node }), inputs };
+    }));
     const bigOcc = occurrences[big];
     const joinStage: Stage = {
       id: stageId,

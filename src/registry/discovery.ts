@@ -108,15 +108,15 @@ export class ExecutorDiscovery {
           current.heartbeatAt = r.heartbeatAt;
           current.freshAt = now;
         }
-      } else {
+      } else if (!this.pool.executors.some((e) => e.id === r.id)) {
+        // (one already in the pool, e.g. our own child process registering itself, only advertises files)
         const executor = new RemoteExecutor({ id: r.id, address: r.address, timeoutMs: this.opts.fragmentTimeoutMs });
-        if (this.pool.addMember(executor)) {
-          this.known.set(r.id, { address: r.address, heartbeatAt: r.heartbeatAt, freshAt: now, executor });
-          log.info({ executor: r.id, address: r.address }, 'executor discovered');
-        } else {
-          // already in the pool (e.g. our own child process registering itself): only its files count
-          void executor.close();
+        if (!this.pool.addMember(executor)) {
+          void executor.close(); // the pool is closing
+          continue;
         }
+        this.known.set(r.id, { address: r.address, heartbeatAt: r.heartbeatAt, freshAt: now, executor });
+        log.info({ executor: r.id, address: r.address }, 'executor discovered');
       }
       const files = new Set(r.files);
       this.pool.advertise(r.id, files.size > 0 ? (file) => files.has(this.digests.of(file)) : null);

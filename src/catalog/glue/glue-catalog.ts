@@ -13,11 +13,12 @@ import { StoreConfig } from '../../store/store-config';
 import { openStores } from '../../store/stores';
 import { Catalog, TableAt, TableInfo, TableName } from '../catalog';
 import { FORMAT_READERS } from '../format-readers';
+import { StandIns } from '../remote-files';
 import { TableFormatContext, TableFormatName } from '../table-formats';
 import { TtlCache } from './cache';
 import { GlueCatalogClient, GlueClientConfig } from './glue-client';
 import { GlueConfig } from './glue-config';
-import { buildHiveTable, FactsCache, FileFactsSource, LOCAL_FILES } from './hive-table';
+import { buildHiveTable, FactsCache, factsSource, FileFactsSource } from './hive-table';
 
 export interface GlueCatalogOptions {
   client: GlueClientConfig;
@@ -29,7 +30,7 @@ export interface GlueCatalogOptions {
   store: (uri: string) => ObjectStore;
   /** Local paths DuckDB may read table files from (a partition cache…), for the sandbox. */
   roots?: readonly string[];
-  /** Turns an object into a file DuckDB can read for footer statistics; default: local objects only. */
+  /** Local files DuckDB can read footer statistics from; default: local objects only. */
   files?: FileFactsSource;
   now?: () => number;
   /** Called by close() (the stores the catalog owns). */
@@ -90,7 +91,7 @@ export class GlueCatalog implements Catalog {
     this.formats = new TtlCache({ ttlMs: Infinity, maxEntries: 256 });
     this.ctx = { store: opts.store };
     this.formatVersions = new TtlCache(ttl);
-    this.factsSource = opts.files ?? LOCAL_FILES;
+    this.factsSource = opts.files ?? factsSource(null);
   }
 
   async tables(): Promise<TableName[]> {
@@ -218,10 +219,10 @@ export class GlueCatalog implements Catalog {
       threads: '1',
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
-      TimeZone: 'UTC',
     });
     const conn = await (await this.instance).connect();
     try {
+      await conn.run(`SET TimeZone = 'UTC'`);
       return await f(conn);
     } finally {
       conn.closeSync();
@@ -242,6 +243,7 @@ export function openGlueCatalog(glue: GlueConfig, store: StoreConfig): GlueCatal
   const s3 = store.s3.accessKeyId && store.s3.secretAccessKey ? store.s3 : null;
   const creds = own ?? s3;
   const stores = openStores(store);
+  const standIns = new StandIns(stores);
   return new GlueCatalog({
     client: {
       region: glue.region,
@@ -252,6 +254,10 @@ export function openGlueCatalog(glue: GlueConfig, store: StoreConfig): GlueCatal
     databases: glue.databases,
     ttlMs: glue.ttlSeconds * 1000,
     store: (uri) => stores.forUri(uri),
-    onClose: () => stores.close(),
+    files: factsSource(standIns),
+    onClose: async () => {
+      standIns.close();
+      await stores.close();
+    },
   });
 }

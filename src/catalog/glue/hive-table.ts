@@ -9,26 +9,37 @@ import { FailedPreconditionError, InvalidArgumentError, SkeinError, Unimplemente
 import { localPath } from '../../store/local-store';
 import { isLocalUri, ObjectInfo, ObjectStore } from '../../store/object-store';
 import { asPrefix } from '../../store/stores';
-import { ColumnInfo, ColumnStats, DataFile, TableInfo } from '../catalog';
+import { ColumnInfo, ColumnStats, DataFile, FileFormat, TableInfo } from '../catalog';
 import { FileFacts, parquetFacts } from '../file-facts';
 import { skipped } from '../files';
+import { StandIns } from '../remote-files';
 import { GlueCatalogClient } from './glue-client';
 import { duckdbTypeOf, GlueTypeError } from './glue-types';
 import { fileReadSql, HiveFormat, hiveFormatOf, HiveScan, HiveScanFile } from './hive-scan';
 
-/** Local files DuckDB can read for objects' facts (the objects themselves when local). */
+/** Local files DuckDB can read for objects' facts: the objects themselves when local, stand-ins when remote. */
 export interface FileFactsSource {
-  open(objects: readonly ObjectInfo[]): Promise<{ paths: string[]; release(): void }>;
+  /** A readable local path per object, in order. */
+  paths(format: FileFormat, objects: readonly ObjectInfo[]): Promise<string[]>;
+  /** The object left the table: its stand-in (if any) can go. */
+  forget?(uri: string): void;
 }
 
-/** The default: local objects are read where they are; remote ones need a FileFactsSource that fetches. */
-export const LOCAL_FILES: FileFactsSource = {
-  async open(objects) {
-    const remote = objects.find((o) => !isLocalUri(o.uri));
-    if (remote) throw new UnimplementedError(`reading statistics of ${remote.uri} needs the object store's file access`);
-    return { paths: objects.map((o) => localPath(o.uri)), release: () => undefined };
-  },
-};
+/** Local objects are read where they are; remote ones through `remote` (the directory catalog's stand-ins). */
+export function factsSource(remote: StandIns | null): FileFactsSource {
+  return {
+    async paths(format, objects) {
+      const out: string[] = [];
+      for (const o of objects) {
+        if (isLocalUri(o.uri)) out.push(localPath(o.uri));
+        else if (!remote) throw new UnimplementedError(`reading statistics of ${o.uri} needs an object store`);
+        else out.push(...(await remote.paths(format, [{ path: o.uri, size: o.size, mtimeMs: o.lastModified.getTime(), ino: 0, etag: o.etag }])));
+      }
+      return out;
+    },
+    forget: (uri) => remote?.forget(uri),
+  };
+}
 
 /** Facts of one table's files by URI with the ETag they were read at, kept across rebuilds. */
 export type FactsCache = Map<string, { etag: string; facts: FileFacts }>;
@@ -149,26 +160,19 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, f: (t: T) =>
 /** Facts of objects not in the cache yet (footers of Parquet files, row counts of text files). */
 async function readFacts(b: HiveBuild, format: HiveFormat, dataColumns: readonly ColumnInfo[], objects: ObjectInfo[]): Promise<void> {
   if (objects.length === 0) return;
-  const opened = await b.files.open(objects);
-  try {
-    const byPath = new Map(opened.paths.map((p, i) => [p, objects[i]]));
-    let got: Map<string, FileFacts>;
-    if (format.format === 'parquet') {
-      got = await parquetFacts(b.conn, opened.paths);
-    } else {
-      got = new Map(opened.paths.map((p) => [p, { rows: 0, types: {}, columns: {}, rowGroups: [] }]));
-      const r = await rows(
-        b.conn,
-        `SELECT "__skein_file", count(*) FROM ${fileReadSql(format, dataColumns, opened.paths, '__skein_file')} GROUP BY 1`,
-      );
-      for (const [path, n] of r as [string, bigint][]) got.get(path)!.rows = Number(n);
-    }
-    for (const [path, facts] of got) {
-      const o = byPath.get(path)!;
-      b.facts.set(o.uri, { etag: o.etag, facts });
-    }
-  } finally {
-    opened.release();
+  const paths = await b.files.paths(format.format, objects);
+  const byPath = new Map(paths.map((p, i) => [p, objects[i]]));
+  let got: Map<string, FileFacts>;
+  if (format.format === 'parquet') {
+    got = await parquetFacts(b.conn, paths);
+  } else {
+    got = new Map(paths.map((p) => [p, { rows: 0, types: {}, columns: {}, rowGroups: [] }]));
+    const r = await rows(b.conn, `SELECT "__skein_file", count(*) FROM ${fileReadSql(format, dataColumns, paths, '__skein_file')} GROUP BY 1`);
+    for (const [path, n] of r as [string, bigint][]) got.get(path)!.rows = Number(n);
+  }
+  for (const [path, facts] of got) {
+    const o = byPath.get(path)!;
+    b.facts.set(o.uri, { etag: o.etag, facts });
   }
 }
 
@@ -231,7 +235,11 @@ export async function buildHiveTable(b: HiveBuild): Promise<TableInfo> {
       }
     });
 
-    for (const uri of b.facts.keys()) if (!seen.has(uri)) b.facts.delete(uri);
+    for (const uri of b.facts.keys()) {
+      if (seen.has(uri)) continue;
+      b.facts.delete(uri);
+      b.files.forget?.(uri);
+    }
     const stale = entries.filter(({ o }) => b.facts.get(o.uri)?.etag !== o.etag).map(({ o }) => o);
     await readFacts(b, format, dataColumns, stale);
 

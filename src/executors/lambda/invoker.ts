@@ -61,12 +61,21 @@ const THROTTLED = new Set([
 
 function sdkMeta(e: unknown): { name: string; status: number | undefined; code: string | undefined; message: string } {
   const err = e as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number }; cause?: { code?: string } };
+  const message = err?.message ?? String(e);
   return {
     name: err?.name ?? 'Error',
     status: err?.$metadata?.httpStatusCode,
-    code: err?.code ?? err?.cause?.code,
-    message: err?.message ?? String(e),
+    // a socket error may arrive wrapped ("AWS SDK error wrapper for Error: connect ECONNREFUSED …")
+    code: err?.code ?? err?.cause?.code ?? /\b(E[A-Z]{4,})\b/.exec(message)?.[1],
+    message,
   };
+}
+
+/** A connection lost mid-call: the invocation may be running (an emulator is busy until it ends). */
+function mayHaveReached(e: unknown): boolean {
+  const m = sdkMeta(e);
+  if (m.status !== undefined) return false; // an HTTP answer: the call is over
+  return m.name === 'TimeoutError' || ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(m.code ?? '') || /socket hang up/i.test(m.message);
 }
 
 export class LambdaInvoker {
@@ -117,7 +126,7 @@ export class LambdaInvoker {
         const err = this.classify(e, signal);
         // an abandoned invocation (aborted, or its connection lost) may still be running there:
         // an emulator must not get another one yet
-        release(signal.aborted || sdkMeta(e).status === undefined ? busyUntil : 0);
+        release(signal.aborted || mayHaveReached(e) ? busyUntil : 0);
         if (err === 'retry' && attempt < maxRetries) {
           this.stats.retries++;
           const wait = Math.random() * Math.min(5000, backoff * 2 ** attempt);
@@ -150,6 +159,8 @@ export class LambdaInvoker {
     // never reached the function: the same call again is safe
     if (m.code === 'ECONNREFUSED') return 'retry';
     switch (m.name) {
+      case 'CredentialsProviderError':
+        return new FailedPreconditionError(`lambda ${fn}: no AWS credentials: ${m.message}`, { cause: e });
       case 'ResourceNotFoundException':
         return new FailedPreconditionError(`lambda function ${fn} not found: ${m.message}`, { cause: e });
       case 'AccessDeniedException':

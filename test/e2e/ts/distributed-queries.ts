@@ -302,6 +302,9 @@ const EVENTS: LakeQuery[] = [
 const NUMBERS: LakeQuery[] = [
   q('DECIMAL(20,18) column vs a DOUBLE constant', 'SELECT n FROM other.numbers WHERE d <= 0.1::DOUBLE', { rows: 2 }),
   q('BIGINT past 2^53 vs a DOUBLE constant', 'SELECT n FROM other.numbers WHERE b = 9007199254740992.0::DOUBLE', { rows: 1 }),
+  q('BIGINT constant past 2^53, exact (the tree must not round it)', 'SELECT n FROM other.numbers WHERE b = 9007199254740993', { rows: 1 }),
+  q('BIGINT constant past 2^53 in the select list and a sum', 'SELECT n, b + 9007199254740993 AS s FROM other.numbers WHERE b <> 9007199254740992', { rows: 3 }),
+  q('DECIMAL constant with 19 digits', 'SELECT n, d + 12345678901234567.89 AS s FROM other.numbers', { rows: 3 }),
   q('FLOAT column vs a DOUBLE constant', 'SELECT n FROM other.numbers WHERE f > 0.1::DOUBLE', { rows: 2 }),
   q('FLOAT column vs a decimal constant', 'SELECT n FROM other.numbers WHERE f = 0.1', { rows: 1 }),
   q('DOUBLE column vs a decimal that rounds to it', 'SELECT n FROM other.numbers WHERE x <= 0.30000000000000003', { rows: 2 }),

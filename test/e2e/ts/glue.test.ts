@@ -1,13 +1,24 @@
-// Lake tables from the AWS Glue Data Catalog (moto in server mode), served by an in-process Skein
-// with 2 in-process executors: queries over Glue tables give DuckDB's answer on the same files,
-// GetDbSchemas/GetTables list Glue databases and tables with Glue's declared schemas, a table added
-// to (or dropped from) Glue shows up (or goes) after the TTL, and a missing table is NOT_FOUND.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// Lake tables from the AWS Glue Data Catalog (moto in server mode: Glue and S3), served by an
+// in-process Skein with 2 in-process executors: Hive tables on S3 (files written locally by DuckDB,
+// uploaded) and Iceberg tables (written by pyiceberg, registered in Glue) give DuckDB's answer on the
+// same data; GetDbSchemas/GetTables list Glue databases and tables with Glue's declared schemas; a
+// table added to (or dropped from) Glue, or an Iceberg commit, shows after the TTL; a missing table
+// is NOT_FOUND.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import * as grpc from '@grpc/grpc-js';
 import * as A from 'apache-arrow';
-import { Column, CreateDatabaseCommand, CreatePartitionCommand, CreateTableCommand, DeleteTableCommand, GlueClient } from '@aws-sdk/client-glue';
+import {
+  Column,
+  CreateDatabaseCommand,
+  CreatePartitionCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  GlueClient,
+  UpdateTableCommand,
+} from '@aws-sdk/client-glue';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { startServer, RunningServer } from '../../../src/cli/serve';
 import { loadConfig } from '../../../src/config';
@@ -16,6 +27,7 @@ import { FlightSqlClient } from '../../../src/flight/client';
 import { schemaFromBytes } from '../../../src/flight/ipc';
 import { sql } from '../../../src/flight/proto';
 import { MOTO_CREDENTIALS, Service, startMoto } from '../../services/services';
+import { IcebergFixture, writeIcebergTables } from './fixtures/iceberg-fixture';
 import { command, RawFlight } from './raw-flight';
 
 const USER = { user: 'glue', password: 'pw-glue' };
@@ -33,6 +45,8 @@ const TEXT = {
 
 let moto: Service;
 let glue: GlueClient;
+let s3: S3Client;
+let fx: IcebergFixture;
 let dir: string;
 let duck: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -41,6 +55,24 @@ let client: FlightSqlClient;
 let raw: RawFlight;
 
 const local = (...parts: string[]): string => join(dir, 'lake', ...parts);
+/** Where the local copy of `local(...parts)` lives on S3. */
+const remote = (...parts: string[]): string => ['s3://lake/glue', ...parts].join('/');
+
+function filesUnder(root: string): string[] {
+  return readdirSync(root).flatMap((n) => {
+    const p = join(root, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** The table's metadata JSON files, oldest first (pyiceberg numbers them). */
+function metadataFiles(location: string): string[] {
+  const dirOf = join(location.replace(/^file:\/\//, ''), 'metadata');
+  return readdirSync(dirOf)
+    .filter((n) => n.endsWith('.metadata.json'))
+    .sort()
+    .map((n) => join(dirOf, n));
+}
 
 /** Rows as JSON text (bigints as strings), to compare results from Arrow and from DuckDB. */
 function plain(rows: unknown[][]): string {
@@ -89,7 +121,8 @@ async function tableRows(schemaPattern: string): Promise<Record<string, unknown>
 
 beforeAll(async () => {
   moto = await startMoto();
-  glue = new GlueClient({ region: REGION, endpoint: moto.url, credentials: MOTO_CREDENTIALS });
+  // a copy: the SDK marks the credentials object it is given
+  glue = new GlueClient({ region: REGION, endpoint: moto.url, credentials: { ...MOTO_CREDENTIALS } });
   dir = mkdtempSync(join(tmpdir(), 'skein-glue-'));
   duck = await DuckDBInstance.create(':memory:');
   conn = await duck.connect();
@@ -109,6 +142,13 @@ beforeAll(async () => {
                         FROM range(25) t(i))
                   TO ${quoteLiteral(local('notes', 'notes.txt'))} (FORMAT csv, DELIMITER '|', HEADER false, NULLSTR '\\N')`);
 
+  s3 = new S3Client({ endpoint: moto.url, region: REGION, forcePathStyle: true, credentials: { ...MOTO_CREDENTIALS } });
+  await s3.send(new CreateBucketCommand({ Bucket: 'lake' }));
+  for (const f of filesUnder(local())) {
+    await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: `glue/${relative(local(), f)}`, Body: readFileSync(f) }));
+  }
+  fx = writeIcebergTables();
+
   await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'sales' } }));
   await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'hidden' } }));
   await glue.send(
@@ -119,7 +159,7 @@ beforeAll(async () => {
         TableType: 'EXTERNAL_TABLE',
         Parameters: { classification: 'parquet' },
         PartitionKeys: cols('year int, month int'),
-        StorageDescriptor: { ...PARQUET, Columns: cols('id bigint, name string, amount decimal(12,2)'), Location: local('events') },
+        StorageDescriptor: { ...PARQUET, Columns: cols('id bigint, name string, amount decimal(12,2)'), Location: remote('events') },
       },
     }),
   );
@@ -131,7 +171,7 @@ beforeAll(async () => {
           TableName: 'events',
           PartitionInput: {
             Values: [String(year), String(month)],
-            StorageDescriptor: { ...PARQUET, Columns: cols('id bigint, name string, amount decimal(12,2)'), Location: local('events', `year=${year}`, `month=${month}`) },
+            StorageDescriptor: { ...PARQUET, Columns: cols('id bigint, name string, amount decimal(12,2)'), Location: remote('events', `year=${year}`, `month=${month}`) },
           },
         }),
       );
@@ -141,7 +181,7 @@ beforeAll(async () => {
     new CreatePartitionCommand({
       DatabaseName: 'sales',
       TableName: 'events',
-      PartitionInput: { Values: ['2022', '12'], StorageDescriptor: { ...PARQUET, Location: local('late', 'batch-7') } },
+      PartitionInput: { Values: ['2022', '12'], StorageDescriptor: { ...PARQUET, Location: remote('late', 'batch-7') } },
     }),
   );
   await glue.send(
@@ -150,7 +190,7 @@ beforeAll(async () => {
       TableInput: {
         Name: 'notes',
         TableType: 'EXTERNAL_TABLE',
-        StorageDescriptor: { ...TEXT, Columns: cols('k int, note string, day date'), Location: local('notes') },
+        StorageDescriptor: { ...TEXT, Columns: cols('k int, note string, day date'), Location: remote('notes') },
       },
     }),
   );
@@ -161,6 +201,25 @@ beforeAll(async () => {
     }),
   );
 
+  // Iceberg tables as pyiceberg's Glue catalog registers them: table_type and metadata_location
+  await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'lakehouse' } }));
+  for (const [name, metadata] of [
+    ['events', fx.tables.events.metadata],
+    ['legacy', metadataFiles(fx.tables.legacy.location)[1]], // an older commit; moved forward in a test
+  ]) {
+    await glue.send(
+      new CreateTableCommand({
+        DatabaseName: 'lakehouse',
+        TableInput: {
+          Name: name,
+          TableType: 'EXTERNAL_TABLE',
+          Parameters: { table_type: 'ICEBERG', metadata_location: metadata },
+          StorageDescriptor: { Location: fx.tables[name as 'events' | 'legacy'].location },
+        },
+      }),
+    );
+  }
+
   const config = loadConfig({
     env: {},
     overrides: {
@@ -168,10 +227,14 @@ beforeAll(async () => {
       users: [{ username: USER.user, password: USER.password }],
       catalog: {
         refreshSeconds: 0.3,
-        glue: { region: REGION, endpoint: moto.url, ttlSeconds: 1, databases: ['sales', 'ops'], ...MOTO_CREDENTIALS },
+        glue: { region: REGION, endpoint: moto.url, ttlSeconds: 1, databases: ['sales', 'ops', 'lakehouse'],
+                accessKeyId: MOTO_CREDENTIALS.accessKeyId, secretAccessKey: MOTO_CREDENTIALS.secretAccessKey },
       },
       executors: { count: 2, mode: 'in-process' },
-      sandbox: { enabled: true, allowedDirectories: [join(dir, 'lake')] },
+      store: {
+        s3: { endpoint: moto.url, region: REGION, forcePathStyle: true, accessKeyId: MOTO_CREDENTIALS.accessKeyId, secretAccessKey: MOTO_CREDENTIALS.secretAccessKey },
+      },
+      sandbox: { enabled: true, allowedDirectories: [join(dir, 'lake'), fx.warehouse] },
     },
   });
   server = await startServer(config);
@@ -187,6 +250,8 @@ afterAll(async () => {
   conn?.closeSync();
   duck?.closeSync();
   glue?.destroy();
+  s3?.destroy();
+  if (fx) rmSync(fx.warehouse, { recursive: true, force: true });
   await moto?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -215,8 +280,9 @@ describe('Glue tables through Flight SQL', () => {
 
   it('runs the partitioned table on the executors, pruning partitions by Glue values', async () => {
     const plan = (await viaSkein('EXPLAIN SELECT count(*) FROM sales.events WHERE year = 2021 AND month = 3')).map((r) => r.join('\n')).join('\n');
-    expect(plan).toMatch(/stage s0/);
-    expect(plan).toMatch(/1 of 7 files|pruned/i);
+    expect(plan).toMatch(/stage s0 \(partial-aggregate\) over sales\.events/);
+    expect(plan).toMatch(/files: 1 of 7 kept/);
+    expect(plan).toMatch(/pruned: \("year" = 2021\) excludes 4 files/);
   });
 
   it('reads a text (LazySimpleSerDe) table with its delimiter and \\N nulls', async () => {
@@ -273,7 +339,128 @@ describe('Glue tables through Flight SQL', () => {
     await expect(viaSkein('SELECT * FROM ops.fresh')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: expect.stringContaining('fresh') });
   });
 
+  it('reads Iceberg tables registered in Glue as pyiceberg does, AT older snapshots too', async () => {
+    const rowsOf = (q: string) => `SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (${q}) ORDER BY ALL`;
+    const events = fx.tables.events;
+    const current = events.snapshots[events.snapshots.length - 1];
+    await until('lakehouse.events registered', () => viaSkein('SELECT count(*) FROM lakehouse.events'), (r) => r.length === 1);
+    expect(plain(await viaSkein(rowsOf('SELECT * FROM lakehouse.events')))).toBe(
+      plain(await viaDuckDB(rowsOf(`SELECT * FROM read_parquet(${quoteLiteral(current.expected)})`))),
+    );
+    const first = events.snapshots[0];
+    expect(plain(await viaSkein(rowsOf(`SELECT * FROM lakehouse.events AT (VERSION => ${first.id})`)))).toBe(
+      plain(await viaDuckDB(rowsOf(`SELECT * FROM read_parquet(${quoteLiteral(first.expected)})`))),
+    );
+  });
+
+  it('follows an Iceberg commit (a new metadata_location in Glue) after the TTL', async () => {
+    const legacy = fx.tables.legacy;
+    const files = metadataFiles(legacy.location);
+    const count = (path: string) => viaDuckDB(`SELECT count(*) FROM read_parquet(${quoteLiteral(path)})`);
+    // the registered metadata file holds the table's first snapshot; the newest one its last
+    const before = await count(legacy.snapshots[0].expected);
+    const after = await count(legacy.snapshots[legacy.snapshots.length - 1].expected);
+    expect(plain(before)).not.toBe(plain(after));
+    await until('lakehouse.legacy at its first commit', () => viaSkein('SELECT count(*) FROM lakehouse.legacy'), (r) => plain(r) === plain(before));
+    await glue.send(
+      new UpdateTableCommand({
+        DatabaseName: 'lakehouse',
+        TableInput: {
+          Name: 'legacy',
+          TableType: 'EXTERNAL_TABLE',
+          Parameters: { table_type: 'ICEBERG', metadata_location: files[files.length - 1], previous_metadata_location: files[1] },
+          StorageDescriptor: { Location: legacy.location },
+        },
+      }),
+    );
+    await until('lakehouse.legacy at its last commit', () => viaSkein('SELECT count(*) FROM lakehouse.legacy'), (r) => plain(r) === plain(after));
+  });
+
   it('a table missing from Glue is NOT_FOUND, naming it', async () => {
     await expect(viaSkein('SELECT * FROM sales.nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: expect.stringContaining('nope') });
+  });
+});
+
+describe('Glue access denied', () => {
+  let guarded: Service;
+  let denied: RunningServer;
+  let deniedClient: FlightSqlClient;
+
+  /** One unsigned IAM query-protocol call (moto takes the first few actions without credentials). */
+  async function iam(params: Record<string, string>): Promise<string> {
+    const r = await fetch(`${guarded.url}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        // moto routes by the credential scope's service; the signature is not checked yet
+        authorization: 'AWS4-HMAC-SHA256 Credential=setup/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: new URLSearchParams({ ...params, Version: '2010-05-08' }).toString(),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`IAM ${params.Action}: ${r.status} ${text}`);
+    return text;
+  }
+
+  beforeAll(async () => {
+    // moto enforces IAM after this many actions: the setup below, made before any credentials exist
+    process.env.INITIAL_NO_AUTH_ACTION_COUNT = '6';
+    try {
+      guarded = await startMoto();
+    } finally {
+      delete process.env.INITIAL_NO_AUTH_ACTION_COUNT;
+    }
+    const setup = new GlueClient({ region: REGION, endpoint: guarded.url, credentials: { ...MOTO_CREDENTIALS } });
+    try {
+      await setup.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'secure' } }));
+      await setup.send(
+        new CreateTableCommand({
+          DatabaseName: 'secure',
+          TableInput: { Name: 'ledger', StorageDescriptor: { ...PARQUET, Columns: cols('x int'), Location: local('late', 'batch-7') } },
+        }),
+      );
+    } finally {
+      setup.destroy();
+    }
+    await iam({ Action: 'CreateUser', UserName: 'analyst' });
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['glue:GetDatabases', 'glue:GetDatabase'], Resource: '*' },
+        { Effect: 'Deny', Action: ['glue:GetTables', 'glue:GetTable', 'glue:GetPartitions'], Resource: '*' },
+      ],
+    };
+    await iam({ Action: 'PutUserPolicy', UserName: 'analyst', PolicyName: 'no-tables', PolicyDocument: JSON.stringify(policy) });
+    const key = await iam({ Action: 'CreateAccessKey', UserName: 'analyst' });
+    const accessKeyId = /<AccessKeyId>([^<]+)</.exec(key)![1];
+    const secretAccessKey = /<SecretAccessKey>([^<]+)</.exec(key)![1];
+    denied = await startServer(
+      loadConfig({
+        env: {},
+        overrides: {
+          port: 0,
+          users: [{ username: USER.user, password: USER.password }],
+          catalog: { refreshSeconds: 600, glue: { region: REGION, endpoint: guarded.url, ttlSeconds: 1, accessKeyId, secretAccessKey } },
+        },
+      }),
+    );
+    deniedClient = new FlightSqlClient({ host: '127.0.0.1', port: denied.port, ...USER });
+    await deniedClient.authenticate();
+  }, 60_000);
+
+  afterAll(async () => {
+    deniedClient?.close();
+    await denied?.close();
+    await guarded?.stop();
+  });
+
+  it('a table Glue will not show is PERMISSION_DENIED, naming it', async () => {
+    let error: unknown = null;
+    try {
+      for await (const batch of await deniedClient.query('SELECT * FROM secure.ledger')) void batch;
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: grpc.status.PERMISSION_DENIED, details: expect.stringContaining('glue table secure.ledger') });
   });
 });

@@ -55,7 +55,7 @@ async function expectSame(q: string, skeinRef: string, expectedPath: string, ali
 
 const at = (table: string, id: string): string => `db.${table} {a} AT (VERSION => ${id})`;
 
-/** A copy of a table under a same-length name (paths inside Avro keep their lengths), for breaking. */
+/** A copy of a table's metadata JSON pointing at its own manifest lists (which still name the original manifests). */
 function copyTable(from: string, to: string): void {
   cpSync(from, to, { recursive: true });
   const a = Buffer.from(`/${from.split('/').pop()}/`);
@@ -77,10 +77,10 @@ function copyTable(from: string, to: string): void {
 beforeAll(async () => {
   fx = writeIcebergTables();
   const db = join(fx.warehouse, 'db');
-  // broken tables: a truncated manifest, a metadata file that is gone, an unsupported format version
+  // broken tables: truncated manifest lists, a metadata file that is gone, an unsupported format version
   copyTable(join(db, 'events'), join(db, 'evcopy'));
-  const manifests = readdirSync(join(db, 'evcopy', 'metadata')).filter((f) => f.endsWith('-m0.avro'));
-  for (const m of manifests) truncateSync(join(db, 'evcopy', 'metadata', m), 200);
+  const lists = readdirSync(join(db, 'evcopy', 'metadata')).filter((f) => f.startsWith('snap-'));
+  for (const m of lists) truncateSync(join(db, 'evcopy', 'metadata', m), 300);
   const v3 = join(fx.warehouse, 'v3', 'metadata');
   mkdirSync(v3, { recursive: true });
   const meta = JSON.parse(readFileSync(fx.tables.legacy.metadata, 'utf8').replace(/"format-version":\s*1/, '"format-version": 3')) as unknown;

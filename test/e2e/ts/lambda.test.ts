@@ -295,11 +295,12 @@ describe('faults', () => {
   });
 
   it('dropped invocations are retried: the answer is unchanged', async () => {
-    const p = await proxy(fns[0].url, (n) => (n <= 2 ? 'drop' : 'pass'));
-    const { pool } = lambdaPool(settings({ endpoints: [p.url, fns[1].url] }), { timeoutMs: 10_000 });
+    const a = await proxy(fns[0].url, (n) => (n === 1 ? 'drop' : 'pass'));
+    const b = await proxy(fns[1].url, (n) => (n === 1 ? 'drop' : 'pass'));
+    const { pool } = lambdaPool(settings({ endpoints: [a.url, b.url] }), { timeoutMs: 3000 });
     try {
       await expectExactScan(pool);
-      expect(p.seen).toBeGreaterThanOrEqual(3);
+      expect(a.seen + b.seen).toBe(10);
       expect(pool.stats.retried).toBeGreaterThanOrEqual(2);
     } finally {
       await pool.close();
@@ -422,7 +423,7 @@ describe('partition cache: object-store files copied to the function\'s disk', (
     const [executor] = startLambdaExecutors(1, settings({ endpoints: [fn.url], resultPrefix: undefined }), 30_000, openStores());
     try {
       const expected = await duckdbRows(
-        `SELECT year, count(*) AS n, sum(id) AS s FROM (${[0, 1, 2].map((i) => `SELECT 202${i} AS year, id FROM read_parquet('${data.files[i]}')`).join(' UNION ALL ')}) GROUP BY year ORDER BY year`,
+        `SELECT year, count(*) AS n, sum(id) AS s FROM (${[0, 1, 2].map((i) => `SELECT 202${i}::BIGINT AS year, id FROM read_parquet('${data.files[i]}')`).join(' UNION ALL ')}) GROUP BY year ORDER BY year`,
       );
       for (let round = 0; round < 2; round++) {
         const r = await executor.run(signFragment(f, SECRET), new AbortController().signal);
@@ -483,7 +484,12 @@ describe('skein serve with executors.mode = "lambda"', () => {
   let b: RawFlight;
   const USER = { username: 'lam', password: 'pw-lam' };
 
+  const savedEnv = { id: process.env.AWS_ACCESS_KEY_ID, key: process.env.AWS_SECRET_ACCESS_KEY };
+
   beforeAll(async () => {
+    // the coordinator finds credentials as on AWS: the SDK's default chain (here, the environment)
+    process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
     lake = mkdtempSync(join(tmpdir(), 'skein-lambda-serve-'));
     scratch = mkdtempSync(join(tmpdir(), 'skein-lambda-scratch-'));
     mkdirSync(join(lake, 'main', 'items'), { recursive: true });
@@ -526,6 +532,10 @@ describe('skein serve with executors.mode = "lambda"', () => {
     await Promise.all([single?.close(), viaLambda?.close()]);
     await Promise.all((fn ?? []).map((f) => f.stop()));
     for (const d of [lake, scratch]) if (d) rmSync(d, { recursive: true, force: true });
+    for (const [k, v] of [['AWS_ACCESS_KEY_ID', savedEnv.id], ['AWS_SECRET_ACCESS_KEY', savedEnv.key]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 
   it.each([

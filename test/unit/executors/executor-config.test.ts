@@ -16,6 +16,7 @@ describe('executors configuration', () => {
       fragmentTimeoutSeconds: 300,
       slots: 2,
       discover: false,
+      broadcastLimitBytes: 64 << 20,
     });
   });
 
@@ -44,7 +45,7 @@ describe('executors configuration', () => {
   });
 
   it('refuses bad values with a message naming the option', () => {
-    expect(() => loadConfig({ env: { SKEIN_EXECUTOR_MODE: 'lambda' } })).toThrow(/executors\.mode/);
+    expect(() => loadConfig({ env: { SKEIN_EXECUTOR_MODE: 'carrier-pigeon' } })).toThrow(/executors\.mode/);
     expect(() => loadConfig({ env: { SKEIN_EXECUTORS: 'two' } })).toThrow(/SKEIN_EXECUTORS/);
     expect(() => loadConfig({ env: { SKEIN_EXECUTOR_SECRET: 'short' } })).toThrow(/executors\.secret/);
   });

@@ -86,7 +86,8 @@ it('discovers executors, prefers advertised files, forgets silent ones after the
     await new Promise((r) => setTimeout(r, 250));
     expect(pool.size).toBe(2);
     await until('d2 forgotten', () => pool.size === 1);
-    expect(Date.now() - silentAt).toBeGreaterThanOrEqual(500);
+    // a TTL after its last heartbeat, which may have been a beat interval (or a late timer) before
+    expect(Date.now() - silentAt).toBeGreaterThanOrEqual(300);
     expect(discovery.discovered).toEqual(['d1']);
     const after = await all(pool.runAll(fragments));
     expect(new Set(after.map((o) => o.executor))).toEqual(new Set(['d1']));

@@ -15,8 +15,16 @@ interface Backend {
   teardown(): Promise<void>;
 }
 
-let moto: Service | undefined;
+let moto: Service;
 let dir = '';
+
+// one moto for the file: the S3 contract first, the denied-request test (which turns IAM checks on) last
+beforeAll(async () => {
+  moto = await startMoto();
+});
+afterAll(async () => {
+  await moto?.stop();
+});
 
 const backends: Backend[] = [
   {
@@ -32,16 +40,13 @@ const backends: Backend[] = [
   {
     name: 's3 (moto)',
     async setup() {
-      moto = await startMoto();
       const admin = new S3Client({ endpoint: moto.url, region: 'us-east-1', forcePathStyle: true, credentials: { ...MOTO_CREDENTIALS } });
       await admin.send(new CreateBucketCommand({ Bucket: 'lake' }));
       admin.destroy();
       const store = new S3Store({ endpoint: moto.url, region: 'us-east-1', forcePathStyle: true, ...MOTO_CREDENTIALS });
       return { store, root: 's3://lake/data', missingRoot: 's3://no-such-bucket/data' };
     },
-    async teardown() {
-      await moto?.stop();
-    },
+    async teardown() {},
   },
 ];
 
@@ -161,27 +166,19 @@ describe.each(backends)('object store contract: $name', (backend) => {
 
 // Last: turns moto's IAM checks on, so a request the user's policy denies is really refused.
 describe('s3 store: denied requests', () => {
-  let motoDenied: Service;
-  beforeAll(async () => {
-    motoDenied = await startMoto();
-  });
-  afterAll(async () => {
-    await motoDenied?.stop();
-  });
-
   test('AccessDenied → PERMISSION_DENIED naming the object; unknown key → PERMISSION_DENIED', async () => {
-    const admin = new S3Client({ endpoint: motoDenied.url, region: 'us-east-1', forcePathStyle: true, credentials: { ...MOTO_CREDENTIALS } });
+    const admin = new S3Client({ endpoint: moto.url, region: 'us-east-1', forcePathStyle: true, credentials: { ...MOTO_CREDENTIALS } });
     await admin.send(new CreateBucketCommand({ Bucket: 'open' }));
     await admin.send(new CreateBucketCommand({ Bucket: 'secret' }));
     admin.destroy();
-    const key = JSON.parse(runPython(join(__dirname, 'moto-iam-user.py'), [motoDenied.url, 'secret'])) as {
+    const key = JSON.parse(runPython(join(__dirname, 'moto-iam-user.py'), [moto.url, 'secret'])) as {
       accessKeyId: string;
       secretAccessKey: string;
     };
-    const r = await fetch(`${motoDenied.url}/moto-api/reset-auth`, { method: 'POST', body: '0' });
+    const r = await fetch(`${moto.url}/moto-api/reset-auth`, { method: 'POST', body: '0' });
     expect(r.status).toBe(200);
-    const store = new S3Store({ endpoint: motoDenied.url, region: 'us-east-1', forcePathStyle: true, ...key });
-    const stranger = new S3Store({ endpoint: motoDenied.url, region: 'us-east-1', forcePathStyle: true, ...MOTO_CREDENTIALS });
+    const store = new S3Store({ endpoint: moto.url, region: 'us-east-1', forcePathStyle: true, ...key });
+    const stranger = new S3Store({ endpoint: moto.url, region: 'us-east-1', forcePathStyle: true, ...MOTO_CREDENTIALS });
     try {
       await store.put('s3://open/a.txt', 'fine');
       expect((await store.get('s3://open/a.txt')).toString()).toBe('fine');

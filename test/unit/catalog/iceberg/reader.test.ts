@@ -99,3 +99,23 @@ describe('Iceberg reader', () => {
     expect(events.files.every((f) => /^-?\d+\.\d\d$/.test(f.columns.amount.min!))).toBe(true);
   });
 });
+
+describe('Iceberg reader on damaged tables', () => {
+  it('refuses a truncated manifest, naming the table and the file', async () => {
+    const info = (await catalog.table('db', 'legacy')) as TableInfo;
+    expect(info.files.length).toBeGreaterThan(0);
+    const dir = `${fx.tables.legacy.location}/metadata`;
+    const { readdirSync, statSync, truncateSync } = await import('node:fs');
+    const manifests = readdirSync(dir).filter((f) => /-m\d+\.avro$/.test(f));
+    for (const m of manifests) truncateSync(`${dir}/${m}`, Math.floor(statSync(`${dir}/${m}`).size / 2));
+    const fresh = new FormatCatalog({ entries: [{ schema: 'db', name: 'legacy', format: 'iceberg', location: fx.tables.legacy.location }] });
+    try {
+      await expect(fresh.table('db', 'legacy')).rejects.toMatchObject({
+        name: 'FailedPreconditionError',
+        message: expect.stringMatching(/iceberg table db\.legacy: manifest .*-m\d+\.avro is corrupt/),
+      });
+    } finally {
+      await fresh.close();
+    }
+  });
+});
