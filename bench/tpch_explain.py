@@ -4,6 +4,7 @@ The text is meant for people (src/planner/explain.ts, src/flight/distributed.ts)
 follow its wording and fail loudly when it changes rather than report a wrong figure.
 """
 
+import json
 import re
 
 _FILES = re.compile(
@@ -56,9 +57,29 @@ def stages(rows):
     return out
 
 
+_STATS_KEYS = {
+    "elapsed_ms": "elapsedMs",
+    "result_rows": "resultRows",
+    "fragments": "fragments",
+    "rows_shipped": "rowsShipped",
+    "arrow_bytes_shipped": "arrowBytesShipped",
+    "file_bytes_scanned": "fileBytesScanned",
+}
+
+
 def analyze(rows):
-    """The `analyze` row of EXPLAIN ANALYZE as numbers."""
-    text = dict(rows).get("analyze")
+    """EXPLAIN ANALYZE's figures as numbers: from its JSON `stats` row (the `analyze` row's text as
+    the fallback for servers without one)."""
+    found = dict(rows)
+    if "stats" in found:
+        stats = json.loads(found["stats"])
+        missing = [k for k in _STATS_KEYS.values() if k not in stats]
+        if missing:
+            raise ExplainFormatError(f"'stats' row lacks {missing}: {found['stats']!r}")
+        out = {name: stats[key] for name, key in _STATS_KEYS.items()}
+        out["cache"] = stats.get("cache")
+        return out
+    text = found.get("analyze")
     if text is None:
         raise ExplainFormatError("no 'analyze' row: is this EXPLAIN ANALYZE of a distributed query?")
     out = {}

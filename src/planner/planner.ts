@@ -609,6 +609,18 @@ export async function planQuery(
       return { kind: 'distributed', sql, stages: [stage], merge: await render(conn, { node: merge }), notes, columns: described.names };
     }
   }
+  // 2b. one table, LIMIT without ORDER BY: each fragment stops after LIMIT + OFFSET rows, the merge
+  //     takes the first ones in fragment (= file) order, as DuckDB's insertion-order-preserving scan would
+  if (single && !hasParams && !isAggregateQuery(root, aggregates)) {
+    const lim = limitOnlyShape(root);
+    if (lim) {
+      const stage = await buildStage(occurrences[0], 0, 'top-n', (scan) => ({ ...clone(root), from_table: scan, modifiers: [lim.fragment] }));
+      const merge = selectNode([starNode()], { type: 'BASE_TABLE', alias: '', sample: null, schema_name: '', table_name: stage.output, column_name_alias: [], catalog_name: '', at_clause: null }, null);
+      merge.modifiers = [lim.merge];
+      notes.push(`one lake table with LIMIT and no ORDER BY: each fragment stops after ${lim.keep} rows, the merge keeps the first in file order`);
+      return { kind: 'distributed', sql, stages: [stage], merge: await render(conn, { node: merge }), notes, columns: described.names };
+    }
+  }
   // 3. one table with GROUP BY / aggregates: partial aggregation on executors, final in the merge
   if (single && !hasParams && isAggregateQuery(root, aggregates)) {
     const outputTypes: Node[] = [];
@@ -832,6 +844,22 @@ function topNShape(root: Node): TopN | null {
     limit,
     offset,
     keep,
+  };
+}
+
+/** LIMIT n [OFFSET m] alone (no ORDER BY, DISTINCT, window or subquery): the fragment and merge modifiers. */
+function limitOnlyShape(root: Node): { fragment: Node; merge: Node; keep: number } | null {
+  if (root.qualify || root.sample || (root.cte_map as { map: unknown[] }).map.length > 0) return null;
+  if (contains(root, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW')) return null;
+  const mods = root.modifiers as Node[];
+  if (mods.length !== 1 || mods[0].type !== 'LIMIT_MODIFIER') return null;
+  const limit = intValue(mods[0].limit as Node);
+  const offset = mods[0].offset ? intValue(mods[0].offset as Node) : 0;
+  if (limit === null || offset === null) return null;
+  return {
+    fragment: { type: 'LIMIT_MODIFIER', limit: intConstant(limit + offset), offset: null },
+    merge: { type: 'LIMIT_MODIFIER', limit: intConstant(limit), offset: offset > 0 ? intConstant(offset) : null },
+    keep: limit + offset,
   };
 }
 

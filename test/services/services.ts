@@ -55,12 +55,15 @@ function stopper(child: ChildProcess, after?: () => void): () => Promise<void> {
   };
 }
 
-/** moto_server on a free loopback port; AWS clients point their endpoint at `url`. */
-export async function startMoto(): Promise<Service> {
+/**
+ * moto_server on a free loopback port; AWS clients point their endpoint at `url`. `env` adds moto
+ * settings (e.g. INITIAL_NO_AUTH_ACTION_COUNT to enforce IAM); jest's process.env does not reach children.
+ */
+export async function startMoto(env: NodeJS.ProcessEnv = {}): Promise<Service> {
   const bin = join(REPO, '.venv-test', 'bin', 'moto_server');
   if (!existsSync(bin)) throw new Error(`${bin} missing: run bash test/e2e/setup-python.sh`);
   const port = await freePort();
-  const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;

@@ -9,6 +9,10 @@
 #                            and the broadcast limit at 0, so every join on an integer key is
 #                            repartitioned (shuffle joins) — SKEIN_TPCH_SHUFFLE=0 leaves it out
 #      SKEIN_TPCH_EXECUTOR_MODE  in-process or child-process (default: the server's)
+#      SKEIN_TPCH_LAMBDA     plus one run whose executors are this many Engine Lambda functions (the
+#                            real handler under AWS's Runtime Interface Emulator, invoked through the
+#                            Lambda API) on the layouts SKEIN_TPCH_LAMBDA_LAYOUTS (default: all three);
+#                            default 2 at SF 0.1, else 0 (no such run)
 #      SKEIN_TPCH_MODE       catalog (default): the server's directory catalog and executors serve the
 #                            layouts; views: a plain server (no catalog/executor config) with the
 #                            layouts created as views over the files through ADBC, run once
@@ -65,6 +69,19 @@ if mode == "catalog":
         config["executors"]["mode"] = executor_mode
     if kind == "shuffle":
         config["executors"]["broadcastLimitBytes"] = 0
+    if kind == "lambda":
+        import os
+        config["executors"] = {
+            "mode": "lambda", "count": int(executors), "slots": 1,
+            "secret": os.environ["SKEIN_TPCH_LAMBDA_SECRET"],
+            "scratchDirectory": os.environ["SKEIN_TPCH_LAMBDA_SCRATCH"],
+            "lambda": {
+                "functionName": "function",
+                "endpoints": os.environ["SKEIN_TPCH_LAMBDA_ENDPOINTS"].split(),
+                "concurrency": int(executors), "endpointConcurrency": 1,
+                "resultPrefix": os.environ["SKEIN_TPCH_LAMBDA_RESULTS"],
+            },
+        }
 else:
     config["sandbox"] = {"allowedDirectories": [data]}
 print(json.dumps(config, indent=2))
@@ -80,7 +97,45 @@ stop_server() {
   fi
   server_pid=""
 }
-trap stop_server EXIT INT TERM
+
+# Lambda runs: each Engine function is the real handler (scripts/lambda/bootstrap → dist/) under its own
+# aws-lambda-rie (test/services/lambda-rie.sh builds it once), which runs one invocation at a time.
+lambda_pids=()
+stop_lambdas() {
+  local p
+  for p in "${lambda_pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
+  for p in "${lambda_pids[@]}"; do
+    for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null
+  done
+  lambda_pids=()
+}
+free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# start_lambdas N: starts N functions, exports what write_config needs
+start_lambdas() {
+  local rie i port api endpoints="" secret="tpch-lambda-$RANDOM-$RANDOM-$RANDOM"
+  rie="$(bash "$root/test/services/lambda-rie.sh")" || return 1
+  rm -rf "$work/lambda-results" "$work/lambda-scratch"
+  mkdir -p "$work/lambda-results" "$work/lambda-scratch"
+  for i in $(seq "$1"); do
+    port="$(free_port)" api="$(free_port)"
+    setsid env LAMBDA_TASK_ROOT="$root" SKEIN_LAMBDA_HANDLER=engine SKEIN_EXECUTOR_SECRET="$secret" \
+      SKEIN_EXECUTOR_THREADS=1 SKEIN_ALLOWED_DIRECTORIES="$data:$work/lambda-scratch" \
+      SKEIN_LAMBDA_RESULT_PREFIX="$work/lambda-results/" SKEIN_LAMBDA_CACHE_DIR="$work/lambda-cache-$i" \
+      AWS_LAMBDA_FUNCTION_TIMEOUT=300 SKEIN_LOG_LEVEL=warn \
+      "$rie" --runtime-interface-emulator-address "127.0.0.1:$port" --runtime-api-address "127.0.0.1:$api" \
+      --log-level error "$root/scripts/lambda/bootstrap" >"$work/lambda-$i.log" 2>&1 &
+    lambda_pids+=("$!")
+    endpoints="$endpoints http://127.0.0.1:$port"
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  done
+  # the coordinator signs with the functions' secret and calls them with dummy credentials
+  export SKEIN_TPCH_LAMBDA_SECRET="$secret" SKEIN_TPCH_LAMBDA_ENDPOINTS="$endpoints"
+  export SKEIN_TPCH_LAMBDA_RESULTS="$work/lambda-results/" SKEIN_TPCH_LAMBDA_SCRATCH="$work/lambda-scratch"
+  export AWS_ACCESS_KEY_ID=skein-tpch AWS_SECRET_ACCESS_KEY=skein-tpch
+  echo "lambda functions at$endpoints (logs: $work/lambda-*.log)"
+}
+trap 'stop_server; stop_lambdas' EXIT INT TERM
 
 # start_server NAME: starts Skein with $work/NAME.json, sets SKEIN_TPCH_URI
 start_server() {
@@ -111,15 +166,22 @@ else
   runs=""
   for n in $executors; do runs="$runs executors-$n"; done
   [ "${SKEIN_TPCH_SHUFFLE:-1}" != 0 ] && runs="$runs shuffle-2"
+  lambdas="${SKEIN_TPCH_LAMBDA:-$([ "$sf" = 0.1 ] && echo 2 || echo 0)}"
+  [ "$lambdas" != 0 ] && runs="$runs lambda-$lambdas"
 fi
 
 passed=0
 failed=0
 for run in $runs; do
   step "tpch SF $sf: $run"
+  layouts=()
+  if [ "${run%%-*}" = lambda ]; then
+    start_lambdas "${run#*-}" || exit 1
+    layouts=(SKEIN_TPCH_LAYOUTS="${SKEIN_TPCH_LAMBDA_LAYOUTS:-single multi partitioned}")
+  fi
   write_config "${run#*-}" "$work/$run.json" "${run%%-*}" || exit 1
   start=$SECONDS
-  if start_server "$run" && (cd "$here" && "$py" -m pytest -q test_tpch.py "$@"); then
+  if start_server "$run" && (cd "$here" && env "${layouts[@]}" "$py" -m pytest -q test_tpch.py "$@"); then
     passed=$((passed + 1))
     echo "--- $run passed in $((SECONDS - start)) s"
   else
@@ -127,6 +189,7 @@ for run in $runs; do
     echo "--- $run FAILED after $((SECONDS - start)) s"
   fi
   stop_server
+  stop_lambdas
 done
 
 echo

@@ -72,6 +72,8 @@ export class GlueCatalog implements Catalog {
   private readonly formats: TtlCache<TableInfo>;
   private readonly ctx: TableFormatContext;
   private readonly factsSource: FileFactsSource;
+  /** The hive cache key in use per table (by `[database, name]`): an older Glue version's entry is dropped. */
+  private readonly hiveKeys = new Map<string, string>();
   /** File facts per table (by `[database, name]`), so a rebuild reads only new or changed files. */
   private readonly facts = new Map<string, FactsCache>();
   /** Delta tables' current versions (their Glue entry stays while the log grows). */
@@ -88,7 +90,7 @@ export class GlueCatalog implements Catalog {
     this.databaseTables = new TtlCache(ttl);
     this.direct = new TtlCache(ttl);
     this.hive = new TtlCache({ ...ttl, maxEntries: 1024 });
-    this.formats = new TtlCache({ ttlMs: Infinity, maxEntries: 256 });
+    this.formats = new TtlCache({ ttlMs: Infinity, maxEntries: 64 });
     this.ctx = { store: opts.store };
     this.formatVersions = new TtlCache(ttl);
     this.factsSource = opts.files ?? factsSource(null);
@@ -106,6 +108,16 @@ export class GlueCatalog implements Catalog {
       for (const t of listed.tables.values()) {
         if (kindOf(t).kind !== 'view' && t.Name) out.push({ schema: database, name: t.Name });
       }
+    }
+    // what was kept for tables that left Glue goes (a skipped database's tables are just rebuilt later)
+    const present = new Set(out.map((t) => JSON.stringify([t.schema, t.name])));
+    for (const [key, facts] of this.facts) {
+      if (present.has(key)) continue;
+      for (const uri of facts.keys()) this.factsSource.forget?.(uri);
+      this.facts.delete(key);
+      const cached = this.hiveKeys.get(key);
+      if (cached !== undefined) this.hive.delete(cached);
+      this.hiveKeys.delete(key);
     }
     return out.sort((a, b) => (a.schema === b.schema ? cmp(a.name, b.name) : cmp(a.schema, b.schema)));
   }
@@ -126,7 +138,11 @@ export class GlueCatalog implements Catalog {
     let facts = this.facts.get(tableKey);
     if (!facts) this.facts.set(tableKey, (facts = new Map()));
     const version = glueVersion(glue);
-    return this.hive.get(JSON.stringify([database, glue.Name, version]), () =>
+    const key = JSON.stringify([database, glue.Name, version]);
+    const previous = this.hiveKeys.get(tableKey);
+    if (previous !== undefined && previous !== key) this.hive.delete(previous);
+    this.hiveKeys.set(tableKey, key);
+    return this.hive.get(key, () =>
       this.withConnection((conn) =>
         buildHiveTable({
           conn,
@@ -155,6 +171,7 @@ export class GlueCatalog implements Catalog {
     this.refresh();
     this.formats.clear();
     this.facts.clear();
+    this.hiveKeys.clear();
     this.client.close();
     const instance = await this.instance?.catch(() => null);
     instance?.closeSync();

@@ -47,7 +47,8 @@ export function glueError(e: unknown, what: string): SkeinError {
   const err = (e ?? {}) as AwsLikeError;
   const name = err.name ?? '';
   const http = err.$metadata?.httpStatusCode;
-  const detail = err.message && err.message !== name ? `: ${err.message}` : '';
+  // a reply the SDK could not parse (a proxy's or an emulator's XML error page) says nothing useful
+  const detail = err.message && err.message !== name && name !== 'SyntaxError' ? `: ${err.message}` : '';
   const opts = { cause: e };
   switch (name) {
     case 'EntityNotFoundException':

@@ -13,7 +13,6 @@ import {
 import {
   DeadlineExceededError,
   FailedPreconditionError,
-  InvalidArgumentError,
   PermissionDeniedError,
   SkeinError,
   UnavailableError,
@@ -76,10 +75,10 @@ function ecsError(e: unknown, what: string): SkeinError {
     case 'PlatformUnknownException':
     case 'PlatformTaskDefinitionIncompatibilityException':
       return new FailedPreconditionError(msg, { cause: e });
+    case 'ClientException': // e.g. no such task definition: the configuration is wrong
+      return new FailedPreconditionError(msg, { cause: e });
     case 'AccessDeniedException':
       return new PermissionDeniedError(msg, { cause: e });
-    case 'ClientException':
-      return new InvalidArgumentError(msg, { cause: e });
     default:
       return new UnavailableError(msg, { cause: e });
   }

@@ -173,6 +173,10 @@ const AGGREGATES: LakeQuery[] = [
 ];
 
 const TOP_N: LakeQuery[] = [
+  q('LIMIT without ORDER BY (the first rows in file order)', 'SELECT id, name, region FROM facts LIMIT 7', { rows: 7, ordered: true }),
+  q('LIMIT with OFFSET, no ORDER BY', 'SELECT id FROM facts WHERE year = 2020 LIMIT 5 OFFSET 3', { rows: 5, ordered: true }),
+  q('LIMIT past the end, no ORDER BY', 'SELECT k FROM events WHERE k < 10 LIMIT 100', { rows: 10 }),
+  q('SELECT * LIMIT 0', 'SELECT * FROM facts LIMIT 0', { rows: 0 }),
   q('ORDER BY … LIMIT with NaN and inf first', 'SELECT id, score FROM facts ORDER BY score DESC NULLS LAST, id LIMIT 10', { rows: 10, ordered: true }),
   q('ORDER BY … LIMIT with ties (tied rows identical)', 'SELECT region, year FROM facts ORDER BY region, year LIMIT 50', { rows: 50, ordered: true }),
   q('ORDER BY … LIMIT with ties, NULLS FIRST', 'SELECT region FROM facts ORDER BY region NULLS FIRST LIMIT 500', { rows: 500, ordered: true }),

@@ -326,6 +326,8 @@ describe('EXPLAIN', () => {
   it('partial aggregation, top-N and gather are chosen for their shapes', async () => {
     expect((await explain('EXPLAIN SELECT region, sum(amount) FROM facts GROUP BY region')).get('stage s0')).toMatch(/\(partial-aggregate\)/);
     expect((await explain('EXPLAIN SELECT id, score FROM facts ORDER BY score DESC LIMIT 5')).get('stage s0')).toMatch(/\(top-n\)/);
+    const limitOnly = await explain('EXPLAIN SELECT id FROM facts LIMIT 3');
+    expect(limitOnly.get('plan')).toMatch(/LIMIT and no ORDER BY: each fragment stops after 3 rows/);
     // an outer join is gathered: one scan per table, the join in the merge
     const join = await explain('EXPLAIN SELECT f.id, r.label FROM facts f FULL JOIN regions r USING (region)');
     expect(join.get('stage s0')).toMatch(/\(scan\)/);
@@ -355,5 +357,11 @@ describe('EXPLAIN', () => {
     expect(stats).toMatch(/rows shipped from executors: [1-9]/);
     expect(stats).toMatch(/Arrow bytes shipped: [1-9]/);
     expect(stats).toMatch(/file bytes scanned: [1-9]/);
+    // the same figures as JSON for tools
+    const machine = JSON.parse(plan.get('stats') ?? '{}') as Record<string, unknown>;
+    expect(machine).toMatchObject({ resultRows: 5, filesKept: 20, filesTotal: 60 });
+    expect(machine.fragments).toBeGreaterThan(0);
+    expect(machine.arrowBytesShipped).toBeGreaterThan(0);
+    expect(machine.stages).toEqual([expect.objectContaining({ id: 's0', kind: 'partial-aggregate', table: 'main.facts' })]);
   });
 });

@@ -4,7 +4,7 @@
 // same data; GetDbSchemas/GetTables list Glue databases and tables with Glue's declared schemas; a
 // table added to (or dropped from) Glue, or an Iceberg commit, shows after the TTL; a missing table
 // is NOT_FOUND.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -26,7 +26,7 @@ import { quoteLiteral } from '../../../src/duckdb/sql';
 import { FlightSqlClient } from '../../../src/flight/client';
 import { schemaFromBytes } from '../../../src/flight/ipc';
 import { sql } from '../../../src/flight/proto';
-import { MOTO_CREDENTIALS, Service, startMoto } from '../../services/services';
+import { MOTO_CREDENTIALS, runPython, Service, startMoto } from '../../services/services';
 import { IcebergFixture, writeIcebergTables } from './fixtures/iceberg-fixture';
 import { command, RawFlight } from './raw-flight';
 
@@ -47,6 +47,9 @@ let moto: Service;
 let glue: GlueClient;
 let s3: S3Client;
 let fx: IcebergFixture;
+/** Delta tables written by deltalake (fixtures/delta_tables.py build). */
+let deltaDir: string;
+const DELTA_SCRIPT = join(__dirname, 'fixtures', 'delta_tables.py');
 let dir: string;
 let duck: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -148,6 +151,9 @@ beforeAll(async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: `glue/${relative(local(), f)}`, Body: readFileSync(f) }));
   }
   fx = writeIcebergTables();
+  deltaDir = mkdtempSync(join(tmpdir(), 'skein-glue-delta-'));
+  runPython(DELTA_SCRIPT, ['build', deltaDir]);
+  const deltaTables = (JSON.parse(readFileSync(join(deltaDir, 'manifest.json'), 'utf8')) as { tables: Record<string, string> }).tables;
 
   await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'sales' } }));
   await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'hidden' } }));
@@ -219,6 +225,18 @@ beforeAll(async () => {
       }),
     );
   }
+  // a Delta table as Glue crawlers and Spark register one
+  await glue.send(
+    new CreateTableCommand({
+      DatabaseName: 'lakehouse',
+      TableInput: {
+        Name: 'orders',
+        TableType: 'EXTERNAL_TABLE',
+        Parameters: { 'spark.sql.sources.provider': 'delta' },
+        StorageDescriptor: { Location: deltaTables.events },
+      },
+    }),
+  );
 
   const config = loadConfig({
     env: {},
@@ -234,7 +252,7 @@ beforeAll(async () => {
       store: {
         s3: { endpoint: moto.url, region: REGION, forcePathStyle: true, accessKeyId: MOTO_CREDENTIALS.accessKeyId, secretAccessKey: MOTO_CREDENTIALS.secretAccessKey },
       },
-      sandbox: { enabled: true, allowedDirectories: [join(dir, 'lake'), fx.warehouse] },
+      sandbox: { enabled: true, allowedDirectories: [join(dir, 'lake'), fx.warehouse, deltaDir] },
     },
   });
   server = await startServer(config);
@@ -252,6 +270,7 @@ afterAll(async () => {
   glue?.destroy();
   s3?.destroy();
   if (fx) rmSync(fx.warehouse, { recursive: true, force: true });
+  if (deltaDir) rmSync(deltaDir, { recursive: true, force: true });
   await moto?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -376,6 +395,15 @@ describe('Glue tables through Flight SQL', () => {
     await until('lakehouse.legacy at its last commit', () => viaSkein('SELECT count(*) FROM lakehouse.legacy'), (r) => plain(r) === plain(after));
   });
 
+  it('reads a Delta table registered in Glue as deltalake does', async () => {
+    const q = `SELECT region, count(*)::VARCHAR, sum(id)::VARCHAR, max(amount)::VARCHAR FROM t GROUP BY ALL ORDER BY ALL`;
+    const spec = join(deltaDir, 'glue-spec.json');
+    writeFileSync(spec, JSON.stringify([{ table: 'events', sql: q }]));
+    const [want] = JSON.parse(runPython(DELTA_SCRIPT, ['query', deltaDir, spec])) as unknown[][][];
+    const got = await until('lakehouse.orders registered', () => viaSkein(q.replace(/\bFROM t\b/, 'FROM lakehouse.orders')), (r) => r.length > 0);
+    expect(plain(got.map((r) => r.map((v) => (v === null ? null : String(v)))))).toBe(plain(want));
+  });
+
   it('a table missing from Glue is NOT_FOUND, naming it', async () => {
     await expect(viaSkein('SELECT * FROM sales.nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: expect.stringContaining('nope') });
   });
@@ -403,13 +431,9 @@ describe('Glue access denied', () => {
   }
 
   beforeAll(async () => {
-    // moto enforces IAM after this many actions: the setup below, made before any credentials exist
-    process.env.INITIAL_NO_AUTH_ACTION_COUNT = '6';
-    try {
-      guarded = await startMoto();
-    } finally {
-      delete process.env.INITIAL_NO_AUTH_ACTION_COUNT;
-    }
+    // moto enforces IAM after this many actions: the 5 of the setup below, made before any
+    // credentials exist, and the server's first GetDatabases
+    guarded = await startMoto({ INITIAL_NO_AUTH_ACTION_COUNT: '6' });
     const setup = new GlueClient({ region: REGION, endpoint: guarded.url, credentials: { ...MOTO_CREDENTIALS } });
     try {
       await setup.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'secure' } }));
