@@ -53,6 +53,9 @@ export class Database {
         ? `SET streaming_buffer_size = '${opts.streamingBufferSize.replace(/'/g, "''")}'`
         : null;
       if (connectSql) await conn.run(connectSql);
+      // lake files are read again and again (every fragment, every query): keep their footers parsed
+      // (DuckDB checks the file's modification time, so a rewritten file is read afresh)
+      await conn.run('SET GLOBAL parquet_metadata_cache = true');
       if (opts.sandbox) {
         // allowed_directories can only be set while external access is still on, and never again after
         const dirs = opts.sandbox.allowedDirectories.map((d) => quoteLiteral(d)).join(', ');

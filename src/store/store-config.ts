@@ -29,6 +29,12 @@ export const storeSchema = z
       })
       .strict()
       .default({ maxBytes: 4 * 1024 ** 3 }),
+    /**
+     * Caps the bytes this process reads from its object stores (get(), every concurrent read
+     * together) at this rate: a stand-in for a cloud function's S3 bandwidth (bench/ fanout uses
+     * 100 MB/s). Off when absent.
+     */
+    readBytesPerSecond: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -58,5 +64,8 @@ export function storeEnvKeys(
     SKEIN_S3_FORCE_PATH_STYLE: (v, o) => s3(o, { forcePathStyle: boolOf('SKEIN_S3_FORCE_PATH_STYLE', v) }),
     SKEIN_CACHE_DIRECTORY: (v, o) => cache(o, { directory: v }),
     SKEIN_CACHE_MAX_BYTES: (v, o) => cache(o, { maxBytes: intOf('SKEIN_CACHE_MAX_BYTES', v) }),
+    SKEIN_STORE_READ_BYTES_PER_SECOND: (v, o) => {
+      o.store = { ...(o.store as object), readBytesPerSecond: intOf('SKEIN_STORE_READ_BYTES_PER_SECOND', v) };
+    },
   };
 }

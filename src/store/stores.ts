@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '../errors';
 import { LocalStore } from './local-store';
 import { ObjectStore, isLocalUri } from './object-store';
+import { ReadThrottle, throttledStore } from './read-throttle';
 import { S3Store } from './s3-store';
 import { STORE_DEFAULTS, StoreConfig } from './store-config';
 
@@ -32,13 +33,16 @@ export function uriScheme(uri: string): string {
 }
 
 export function openStores(config: StoreConfig = STORE_DEFAULTS): Stores {
-  const local = new LocalStore();
-  let s3: S3Store | undefined;
+  // one rate for every store of this object (store.readBytesPerSecond), when one is configured
+  const throttle = config.readBytesPerSecond ? new ReadThrottle(config.readBytesPerSecond) : null;
+  const paced = (store: ObjectStore): ObjectStore => (throttle ? throttledStore(store, throttle) : store);
+  const local = paced(new LocalStore());
+  let s3: ObjectStore | undefined;
   const forUri = (uri: string): ObjectStore => {
     const scheme = uriScheme(uri);
     if (scheme === 'file') return local;
     if (scheme === 's3') {
-      s3 ??= new S3Store(config.s3);
+      s3 ??= paced(new S3Store(config.s3));
       return s3;
     }
     throw new InvalidArgumentError(`no object store for ${uri}: Skein reads local paths, file:// and s3:// URIs`);

@@ -55,9 +55,12 @@ export async function startLambdaFunction(opts: LambdaFunctionOptions): Promise<
     throw new Error(`${root}/dist has no Lambda runtime: run npm run build`);
   }
   const [port, apiPort] = [await freePort(), await freePort()];
+  const rieArgs = ['--runtime-interface-emulator-address', `127.0.0.1:${port}`, '--runtime-api-address', `127.0.0.1:${apiPort}`, '--log-level', 'error', bootstrap];
+  // a shell holds our stdin pipe: when this process dies (even by SIGKILL) the pipe closes and the
+  // shell stops the emulator, whose runtime then exits on its own (its Runtime API is gone)
   const child = spawn(
-    rieBinary(),
-    ['--runtime-interface-emulator-address', `127.0.0.1:${port}`, '--runtime-api-address', `127.0.0.1:${apiPort}`, '--log-level', 'error', bootstrap],
+    'sh',
+    ['-c', '"$@" & child=$!; cat >/dev/null; kill "$child" 2>/dev/null; wait', 'sh', rieBinary(), ...rieArgs],
     {
       cwd: root,
       env: {
@@ -69,7 +72,7 @@ export async function startLambdaFunction(opts: LambdaFunctionOptions): Promise<
         SKEIN_LOG_LEVEL: process.env.SKEIN_LOG_LEVEL ?? 'warn',
         ...opts.env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       // its own process group: stop() ends the emulator and the runtime it started together
       detached: true,
     },

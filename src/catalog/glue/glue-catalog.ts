@@ -78,12 +78,15 @@ export class GlueCatalog implements Catalog {
   private readonly facts = new Map<string, FactsCache>();
   /** Delta tables' current versions (their Glue entry stays while the log grows). */
   private readonly formatVersions: TtlCache<string>;
+  /** Schemas known to be Glue databases (configured, or seen listed): Glue failing then fails their queries. */
+  private readonly known = new Set<string>();
   private instance: Promise<DuckDBInstance> | null = null;
   private closed = false;
 
   constructor(private readonly opts: GlueCatalogOptions) {
     this.client = new GlueCatalogClient(opts.client);
     this.filter = opts.databases ? new Set(opts.databases.map(lc)) : null;
+    for (const d of this.filter ?? []) this.known.add(d);
     this.roots = [...(opts.roots ?? [])];
     const ttl = { ttlMs: opts.ttlMs, now: opts.now };
     this.databaseList = new TtlCache(ttl);
@@ -123,7 +126,16 @@ export class GlueCatalog implements Catalog {
   }
 
   async table(schema: string, name: string, at?: TableAt): Promise<TableInfo | null> {
-    const database = (await this.databases()).get(lc(schema));
+    let databases: Map<string, string>;
+    try {
+      databases = await this.databases();
+    } catch (e) {
+      // the planner asks for every table a query names, DuckDB's own ones too: an unreachable Glue
+      // fails only queries of schemas that are (or were) Glue databases
+      if (this.known.has(lc(schema))) throw e;
+      return null;
+    }
+    const database = databases.get(lc(schema));
     if (!database) return null;
     const glue = await this.glueTable(database, name);
     if (!glue || !glue.Name) return null;
@@ -185,6 +197,7 @@ export class GlueCatalog implements Catalog {
       for (const d of await this.client.databases()) {
         if (d.Name && (!this.filter || this.filter.has(lc(d.Name)))) out.set(lc(d.Name), d.Name);
       }
+      for (const d of out.keys()) this.known.add(d);
       return out;
     });
   }

@@ -210,7 +210,7 @@ describe('Fargate executors (ECS on moto)', () => {
             mode: 'fargate',
             count: 1,
             secret: SECRET,
-            ecs: { cluster: CLUSTER, taskDefinition: FAMILY, subnets: [subnet], endpoint: moto.url, port: await freePort(), startTimeoutSeconds: 1 },
+            ecs: { cluster: CLUSTER, taskDefinition: FAMILY, subnets: [subnet], securityGroups: ['sg-skein'], endpoint: moto.url, port: await freePort(), startTimeoutSeconds: 1 },
           },
         },
       });

@@ -407,6 +407,18 @@ describe('Glue tables through Flight SQL', () => {
   it('a table missing from Glue is NOT_FOUND, naming it', async () => {
     await expect(viaSkein('SELECT * FROM sales.nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: expect.stringContaining('nope') });
   });
+
+  // last: it stops this moto
+  it("with Glue unreachable, DuckDB's own tables still answer and Glue tables are UNAVAILABLE", async () => {
+    await client.update('CREATE TABLE main.mine AS SELECT 41 + 1 AS x');
+    await moto.stop();
+    await new Promise((r) => setTimeout(r, 1200)); // past the TTL of the database list
+    expect(plain(await viaSkein('SELECT x FROM main.mine'))).toBe(plain([[42]]));
+    await expect(viaSkein('SELECT count(*) FROM sales.events')).rejects.toMatchObject({
+      code: grpc.status.UNAVAILABLE,
+      details: expect.stringContaining('cannot reach Glue'),
+    });
+  });
 });
 
 describe('Glue access denied', () => {

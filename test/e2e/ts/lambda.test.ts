@@ -3,7 +3,8 @@
 // calls them through the unmodified LambdaClient. Answers are compared with DuckDB's; faults (dropped,
 // stalled, throttled, overrunning invocations) must end in the right answer or a clear error.
 // Needs `npm run build` (the function runs dist/) and Go (the emulator is built once, cached).
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ import { Fragment } from '../../../src/planner/plan';
 import { ObjectStore } from '../../../src/store/object-store';
 import { openStores, Stores } from '../../../src/store/stores';
 import { LambdaFunction, startLambdaFunction } from '../../services/lambda';
-import { freePort, MOTO_CREDENTIALS, Service, startMoto } from '../../services/services';
+import { freePort, MOTO_CREDENTIALS, REPO, Service, startMoto, VENV_PYTHON } from '../../services/services';
 import { arrowRows, duckdbRows, fileList, makeParquet, ParquetFixture, scanFragment, sorted } from '../../unit/executors/parquet-fixture';
 import { RawFlight } from './raw-flight';
 
@@ -555,5 +556,86 @@ describe('skein serve with executors.mode = "lambda"', () => {
     expect(viaLambda.executors?.status().every((s) => s.address === 'lambda:function')).toBe(true);
     expect(viaLambda.executors?.stats.completed).toBeGreaterThan(0);
     expect(fn.every((f) => /START RequestId/.test(f.output()))).toBe(true);
+  });
+});
+
+describe('the deployment bundle (scripts/package-lambda.sh)', () => {
+  let dir: string;
+  let zip: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'skein-lambda-zip-'));
+    zip = join(dir, 'lambda.zip');
+    execFileSync('bash', [join(REPO, 'scripts', 'package-lambda.sh'), zip], { env: { ...process.env, SKEIN_PACKAGE_NO_BUILD: '1' }, stdio: 'pipe' });
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Python's zipfile (no unzip needed): "list" prints "mode name" lines; "extract" keeps file modes. */
+  function zipTool(op: 'list' | 'extract', to = ''): string {
+    const code = `
+import os, sys, zipfile
+op, path, to = sys.argv[1:]
+with zipfile.ZipFile(path) as z:
+    for i in z.infolist():
+        mode = (i.external_attr >> 16) & 0o777
+        if op == "list":
+            print(oct(mode), i.filename)
+        else:
+            z.extract(i, to)
+            if mode:
+                os.chmod(os.path.join(to, i.filename), mode)
+`;
+    return execFileSync(VENV_PYTHON, ['-c', code, op, zip, to], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  }
+
+  it('holds the bootstrap, dist/, and production node_modules with DuckDB\'s Linux x64 binary, no dev tools', () => {
+    const listed = zipTool('list').trim().split('\n').map((l) => l.split(' '));
+    const modes = new Map(listed.map(([mode, name]) => [name, mode]));
+    for (const f of [
+      'bootstrap',
+      'package.json',
+      'proto/Flight.proto',
+      'dist/src/executors/lambda/runtime.js',
+      'dist/src/executors/lambda/index.js',
+      'node_modules/@duckdb/node-bindings-linux-x64/duckdb.node',
+      'node_modules/@duckdb/node-api/package.json',
+      'node_modules/apache-arrow/package.json',
+      'node_modules/@aws-sdk/client-s3/package.json',
+      'node_modules/zod/package.json',
+    ]) {
+      expect(modes.has(f)).toBe(true);
+    }
+    const names = [...modes.keys()];
+    for (const dev of ['typescript', 'jest', 'ts-jest', '@types/jest']) {
+      expect(names.some((e) => e.startsWith(`node_modules/${dev}/`))).toBe(false);
+    }
+    // the bootstrap must stay executable inside the zip
+    expect(modes.get('bootstrap')).toBe('0o755');
+  });
+
+  it('runs unpacked, on its own, under the Lambda emulator: the bundle is complete', async () => {
+    const root = join(dir, 'task');
+    mkdirSync(root);
+    zipTool('extract', root);
+    expect(statSync(join(root, 'bootstrap')).mode & 0o111).not.toBe(0);
+    const fn = await startLambdaFunction({
+      handler: 'engine',
+      taskRoot: root,
+      env: { SKEIN_EXECUTOR_SECRET: SECRET, SKEIN_EXECUTOR_THREADS: '1', SKEIN_ALLOWED_DIRECTORIES: data.dir },
+    });
+    const [executor] = startLambdaExecutors(1, settings({ endpoints: [fn.url], resultPrefix: undefined }), 30_000, openStores());
+    try {
+      const f = scanFragment('bundle', [data.files[0]], 'g, count(*) AS n', 'TRUE GROUP BY g ORDER BY g');
+      const r = await executor.run(signFragment(f, SECRET), new AbortController().signal);
+      const batches = [];
+      for await (const b of r.batches) batches.push(b);
+      expect(arrowRows(batches)).toEqual(await duckdbRows(f.sql));
+    } finally {
+      await executor.close();
+      await fn.stop();
+    }
   });
 });
