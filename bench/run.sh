@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Skein benchmarks. Usage: bash bench/run.sh doget|latency|ingest|tpch|all   (npm run bench -- <name>)
-# (`all` leaves out tpch: it needs the TPC-H setup, ~1 GB of SF 1 data and several minutes.)
+# Skein benchmarks. Usage: bash bench/run.sh doget|latency|ingest|tpch|fanout|cost|all   (npm run bench -- <name>)
+# (`all` leaves out tpch, fanout and cost: they need the TPC-H setup, ~1 GB of SF 1 data and several minutes.)
 #
 # Builds nothing: run `npm run build` first. Starts the servers it needs (Skein, the raw grpc-js
 # ceiling, the pyarrow.flight peer), runs the clients, prints figures and ratios, and stops every
@@ -15,6 +15,10 @@
 #   BENCH_TPCH_SF  tpch: scale factor (default 1; the targets are for SF 1)
 #   BENCH_TPCH_ONLY  tpch: query numbers for G2, e.g. "1 9 18" (default all 22)
 #   BENCH_TPCH_SLOW  tpch: a G2 query whose warm-up takes longer (s) is timed once (default 10)
+#   BENCH_FANOUT_NS    fanout: executor counts (default "1 2 4 8 16")
+#   BENCH_FANOUT_RATE  fanout: each executor's object-store read cap, bytes/s (default 100000000)
+#   BENCH_FANOUT_QUERY fanout: TPC-H query number over lineitem (default 06)
+#   BENCH_COST_*       cost: pricing assumptions, see bench/README.md (cost_bench.py --help)
 #   BENCH_STRICT=1 exit 1 when a target is missed
 set -euo pipefail
 
@@ -34,9 +38,9 @@ BENCH_PASSWORD="bench-password"
 
 NAME="${1:-}"
 case "$NAME" in
-  doget | latency | ingest | tpch | all) ;;
+  doget | latency | ingest | tpch | fanout | cost | all) ;;
   *)
-    echo "usage: npm run bench -- doget|latency|ingest|tpch|all   (or: bash bench/run.sh doget|latency|ingest|tpch|all)" >&2
+    echo "usage: npm run bench -- doget|latency|ingest|tpch|fanout|cost|all   (or: bash bench/run.sh <same>)" >&2
     exit 2
     ;;
 esac
@@ -209,9 +213,7 @@ run_tpch() {
   local sf="${BENCH_TPCH_SF:-1}" work="$ROOT/build/tpch"
   local data="$work/sf$sf"
   echo "== tpch: SF $sf, best of $ROUNDS after 1 warm-up ==" >&2
-  bash "$ROOT/test/tpch/setup.sh"
-  "$PY" "$ROOT/test/tpch/generate.py" --sf "$sf" --out "$data" >&2
-  PYTHONPATH="$ROOT/.venv-test/skein-tpch-queries" "$PY" "$ROOT/test/tpch/queries.py" "$work/queries" >&2
+  tpch_setup "$sf"
   rm -f "$RESULTS/tpch.json"
 
   local mode uris=()
@@ -234,6 +236,94 @@ run_tpch() {
   stop_all
 }
 
+# The TPC-H data and queries of test/tpch (cached under build/tpch): SF $1.
+tpch_setup() {
+  local work="$ROOT/build/tpch"
+  bash "$ROOT/test/tpch/setup.sh"
+  "$PY" "$ROOT/test/tpch/generate.py" --sf "$1" --out "$work/sf$1" >&2
+  PYTHONPATH="$ROOT/.venv-test/skein-tpch-queries" "$PY" "$ROOT/test/tpch/queries.py" "$work/queries" >&2
+}
+
+# Stops the most recently started background process and forgets it.
+stop_last() {
+  local last=$((${#PIDS[@]} - 1))
+  stop_pid "${PIDS[$last]}"
+  unset "PIDS[$last]"
+  PIDS=("${PIDS[@]+"${PIDS[@]}"}")
+}
+
+# moto (the venv's moto_server) on a free loopback port; sets MOTO_URL and MOTO_PID.
+MOTO_URL=""
+MOTO_PID=""
+start_moto() {
+  local port
+  port="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  "$ROOT/.venv-test/bin/moto_server" -H 127.0.0.1 -p "$port" >"$LOGS/moto.out" 2>"$LOGS/moto.err" &
+  MOTO_PID=$!
+  PIDS+=("$MOTO_PID")
+  MOTO_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 300); do
+    "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/moto-api/", timeout=1)' "$MOTO_URL" \
+      2>/dev/null && { echo "  started moto (pid $MOTO_PID) at $MOTO_URL" >&2; return 0; }
+    kill -0 "$MOTO_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "bench: moto_server did not start; its output:" >&2
+  tail -n 40 "$LOGS/moto.err" >&2 || true
+  exit 1
+}
+
+# fanout (issue 7): TPC-H lineitem ×3 (623 MB, 48 files) on moto S3; per N one Skein server with N
+# child-process executors throttled to BENCH_FANOUT_RATE, and one unthrottled, each measured by
+# fanout_bench.py run; then one report.
+run_fanout() {
+  local work="$ROOT/build/tpch" fan="$ROOT/build/fanout/lineitem"
+  local rate="${BENCH_FANOUT_RATE:-100000000}" ns="${BENCH_FANOUT_NS:-1 2 4 8 16}"
+  local query="$work/queries/q${BENCH_FANOUT_QUERY:-06}.sql"
+  echo "== fanout: $(basename "$query") at $((rate / 1000000)) MB/s per executor, N = $ns ==" >&2
+  tpch_setup 1
+  "$PY" "$BENCH/fanout_bench.py" data --src "$work/sf1/multi/lineitem" --out "$fan"
+  start_moto
+  export FANOUT_S3_KEY=bench FANOUT_S3_SECRET=bench-secret
+  "$PY" "$BENCH/fanout_bench.py" upload --endpoint "$MOTO_URL" --bucket fanout --data "$fan"
+  rm -f "$RESULTS"/fanout-*.json "$RESULTS/summary-fanout.json"
+  local n mode
+  for n in $ns; do
+    for mode in throttled free; do
+      local throttle=""
+      [[ "$mode" == throttled ]] && throttle=", \"readBytesPerSecond\": $rate"
+      # cache.maxBytes 1 MiB: every cached file is evicted once its fragment ends, so each run reads S3
+      printf '{"users": [{"username": "%s", "password": "%s"}], "catalog": {"root": "s3://fanout/lake", "refreshSeconds": 600}, "executors": {"count": %s, "threads": 1, "mode": "child-process"}, "store": {"s3": {"endpoint": "%s", "region": "us-east-1", "forcePathStyle": true, "accessKeyId": "%s", "secretAccessKey": "%s"}, "cache": {"maxBytes": 1048576}%s}}\n' \
+        "$BENCH_USER" "$BENCH_PASSWORD" "$n" "$MOTO_URL" "$FANOUT_S3_KEY" "$FANOUT_S3_SECRET" "$throttle" >"$DATA/fanout-$n-$mode.json"
+      start_server "skein-fanout-$n-$mode" node "$SKEIN_MAIN" serve --host 127.0.0.1 --port 0 --config "$DATA/fanout-$n-$mode.json"
+      "$PY" "$BENCH/fanout_bench.py" run --uri "$SERVER_URI" --user "$BENCH_USER" --password "$BENCH_PASSWORD" \
+        --query "$query" --n "$n" --mode "$mode" --rate "$rate" --rounds "$ROUNDS" \
+        --server-pid "${PIDS[$((${#PIDS[@]} - 1))]}" --moto-pid "$MOTO_PID" --out "$RESULTS/fanout-$n-$mode.json"
+      stop_last
+    done
+  done
+  local strict=()
+  [[ "${BENCH_STRICT:-}" == 1 ]] && strict=(--strict)
+  "$PY" "$BENCH/fanout_bench.py" report --results "$RESULTS" --data "$fan" --query "$query" --rate "$rate" \
+    --rounds "$ROUNDS" "${strict[@]+"${strict[@]}"}" || STATUS=1
+  stop_all
+}
+
+# cost (issue 7): TPC-H SF 1 through 2 child-process executors (threads=1), EXPLAIN ANALYZE per query with
+# the executors' CPU-seconds from /proc, extrapolated to SF 1000 and priced as Lambda (cost_bench.py).
+run_cost() {
+  local sf="${BENCH_TPCH_SF:-1}" work="$ROOT/build/tpch"
+  echo "== cost: TPC-H SF $sf measured, priced at SF 1000 on Lambda ==" >&2
+  tpch_setup "$sf"
+  printf '{"users": [{"username": "%s", "password": "%s"}], "catalog": {"root": "%s"}, "executors": {"count": 2, "threads": 1, "mode": "child-process"}}\n' \
+    "$BENCH_USER" "$BENCH_PASSWORD" "$work/sf$sf" >"$DATA/cost.json"
+  start_server skein-cost node "$SKEIN_MAIN" serve --host 127.0.0.1 --port 0 --config "$DATA/cost.json"
+  "$PY" "$BENCH/cost_bench.py" --uri "$SERVER_URI" --user "$BENCH_USER" --password "$BENCH_PASSWORD" \
+    --queries "$work/queries" --sf "$sf" --only "${BENCH_TPCH_ONLY:-}" --server-pid "${PIDS[$((${#PIDS[@]} - 1))]}" \
+    --out "$RESULTS/summary-cost.json"
+  stop_all
+}
+
 # STATUS becomes 1 only when BENCH_STRICT=1 and a target is missed; any other failure aborts (set -e).
 STATUS=0
 case "$NAME" in
@@ -241,6 +331,8 @@ case "$NAME" in
   latency) run_latency ;;
   ingest) run_ingest ;;
   tpch) run_tpch ;;
+  fanout) run_fanout ;;
+  cost) run_cost ;;
   all)
     run_doget
     echo

@@ -93,3 +93,23 @@ def analyze(rows):
 
 def plan_note(rows):
     return dict(rows).get("plan", "")
+
+
+_FRAGMENT = re.compile(r"^\s*fragment (\S+): (\d+) file\(s\), ([\d.]+) (KiB|MiB), (\d+) rows$")
+
+
+def fragments(rows):
+    """Every fragment of every stage: {stage, id, files, bytes_approx (rounded to 0.1 KiB/MiB by the
+    EXPLAIN text), rows}, in plan order."""
+    out = []
+    for stage in stages(rows):
+        text = dict(rows)[f"stage {stage['id']}"]
+        for line in text.split("\n"):
+            if line.lstrip().startswith("fragment "):
+                m = _FRAGMENT.match(line)
+                if not m:
+                    raise ExplainFormatError(f"cannot read fragment line {line!r}")
+                out.append({"stage": stage["id"], "kind": stage["kind"], "table": stage["table"], "id": m.group(1),
+                            "files": int(m.group(2)), "bytes_approx": float(m.group(3)) * _UNIT[m.group(4)],
+                            "rows": int(m.group(5))})
+    return out

@@ -17,8 +17,11 @@ export const lambdaSchema = z
     concurrency: z.number().int().positive().default(16),
     /** Invocations per endpoint at once; 1 for emulators, which run one at a time. */
     endpointConcurrency: z.number().int().positive().optional(),
-    /** sync: RequestResponse, the result in the reply; async: Event, the reply polled in the result store. */
-    invocation: z.enum(['sync', 'async']).default('sync'),
+    /**
+     * sync: RequestResponse, the result in the reply (or the result store); async: Event, the reply
+     * polled in the result store; stream: InvokeWithResponseStream, the Arrow IPC stream itself (any size).
+     */
+    invocation: z.enum(['sync', 'async', 'stream']).default('sync'),
     /**
      * Where the function writes results too large for a reply (and async replies): s3://bucket/prefix/
      * (or a local directory in tests); the function's SKEIN_LAMBDA_RESULT_PREFIX must be the same.
@@ -30,7 +33,7 @@ export const lambdaSchema = z
     maxRetries: z.number().int().min(0).default(5),
   })
   .strict()
-  .refine((l) => l.invocation === 'sync' || l.resultPrefix !== undefined, {
+  .refine((l) => l.invocation !== 'async' || l.resultPrefix !== undefined, {
     message: 'asynchronous invocations need resultPrefix (where their replies are polled)',
   });
 

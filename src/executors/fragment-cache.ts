@@ -1,9 +1,10 @@
 // Before a verified fragment runs: every object-store file it reads (its inputs' s3://… URIs) is put
 // in the partition cache, and the SQL is rewritten — on DuckDB's parse tree, only string constants
-// exactly equal to an input URI — to read the local copies. Local files are read where they are.
+// exactly equal to an input URI in the file argument of a table reader — to read the local copies.
+// Local files are read where they are.
 import { DuckDBConnection } from '@duckdb/node-api';
 import { CancelledError, InvalidArgumentError, NotFoundError, SkeinError } from '../errors';
-import { parse, render, walk } from '../planner/ast';
+import { isNode, parse, render, walk } from '../planner/ast';
 import { Fragment } from '../planner/plan';
 import { isLocalUri } from '../store/object-store';
 import { CachedFile, CacheStats, emptyCacheStats, PartitionCache } from '../store/partition-cache';
@@ -78,19 +79,33 @@ function named(e: unknown, table: string, uri: string): unknown {
   return e;
 }
 
-/** `sql` with every string constant equal to a key of `paths` replaced by its local path. */
+const TABLE_READERS = new Set(['read_parquet', 'parquet_scan', 'read_csv', 'read_csv_auto', 'read_json', 'read_json_auto', 'read_ndjson']);
+
+/**
+ * `sql` with every string constant equal to a key of `paths` in the file argument of a table reader
+ * (`read_parquet(['s3://…', …], …)`) replaced by its local path. Other constants keep the URI: an
+ * Iceberg position delete file's `file_path` is compared with the data files' URIs as the manifest
+ * names them, which must not turn into cache paths.
+ */
 export async function rewrite(conn: DuckDBConnection, sql: string, paths: ReadonlyMap<string, string>): Promise<string> {
   const statements = await parse(conn, sql);
   if (!statements || statements.length !== 1) throw new InvalidArgumentError('fragment SQL is not one SELECT statement');
   let replaced = 0;
   walk(statements[0].node, (n) => {
-    if (n.class !== 'CONSTANT') return;
-    const v = n.value as { type?: { id?: string }; is_null?: boolean; value?: unknown } | undefined;
-    if (!v || v.is_null || v.type?.id !== 'VARCHAR' || typeof v.value !== 'string') return;
-    const local = paths.get(v.value);
-    if (local !== undefined) {
-      v.value = local;
-      replaced++;
+    if (n.type !== 'TABLE_FUNCTION' || !isNode(n.function) || !TABLE_READERS.has(String(n.function.function_name))) return;
+    // positional arguments only: named parameters (schema = MAP{…}, …) parse as comparisons
+    for (const arg of (n.function.children as unknown[] | undefined) ?? []) {
+      walk(arg, (c) => {
+        if (c.class === 'COMPARISON') return false;
+        if (c.class !== 'CONSTANT') return;
+        const v = c.value as { type?: { id?: string }; is_null?: boolean; value?: unknown } | undefined;
+        if (!v || v.is_null || v.type?.id !== 'VARCHAR' || typeof v.value !== 'string') return;
+        const local = paths.get(v.value);
+        if (local !== undefined) {
+          v.value = local;
+          replaced++;
+        }
+      });
     }
   });
   if (replaced === 0) throw new InvalidArgumentError('fragment lists object-store files its SQL does not read');

@@ -58,6 +58,11 @@ export function partialAggregate(
   outputNames: readonly string[],
   outputTypes: readonly Node[],
   typeOf: (name: string) => Node,
+  /**
+   * The statement's WHERE and FROM may hold subqueries (they stay in the fragment): only when every
+   * table they read is one the executors have (the key-partitioned strategy checks that).
+   */
+  whereSubqueries = false,
 ): PartialAggregate | null {
   if (select.type !== 'SELECT_NODE' || select.from_table !== tableRef) return null;
   if ((select.cte_map as { map: unknown[] }).map.length > 0) return null;
@@ -73,7 +78,9 @@ export function partialAggregate(
   if (select.aggregate_handling !== 'STANDARD_HANDLING') return null;
   const modifiers = select.modifiers as Node[];
   if (modifiers.some((m) => m.type !== 'ORDER_MODIFIER' && m.type !== 'LIMIT_MODIFIER')) return null;
-  if (contains(select, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW' || n.class === 'STAR')) return null;
+  const own = whereSubqueries ? [select.select_list, select.having, select.group_expressions, modifiers] : select;
+  if (contains(own, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW' || n.class === 'STAR')) return null;
+  if (contains(select, (n) => n.class === 'WINDOW')) return null;
   const groups = [...(select.group_expressions as Node[])];
   const sets = select.group_sets as number[][];
   if (sets.length > 1 || (sets.length === 1 && sets[0].length !== groups.length)) return null;

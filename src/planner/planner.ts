@@ -10,6 +10,7 @@ import { duckdbError } from '../duckdb/errors';
 import { quoteLiteral } from '../duckdb/sql';
 import { and, clone, columnRef, conjuncts, isNode, Node, parse, ParsedStatement, render, selectNode, walk } from './ast';
 import { contains, findOccurrences, Occurrence } from './occurrences';
+import { keyPartition } from './key-partition';
 import { partialAggregate } from './partial-aggregate';
 import { Fragment, FragmentInput, partitionGlob, Plan, PruneReport, Stage, StageKind } from './plan';
 import { compareNumbers, ConstantValue, Pred, pruneFiles, toPred } from './prune';
@@ -315,7 +316,11 @@ export async function planQuery(
   };
 
 
-  async function broadcastJoin(): Promise<PlannedQuery | null> {
+  /**
+   * How fragments that each run the whole statement over part of the rows combine: rows streamed
+   * through, each fragment's top N, or partial aggregates finished in the merge; null otherwise.
+   */
+  async function combineShape(whereSubqueries = false): Promise<{ fragmentNode: Node; merge: ((output: string) => Node) | null; how: string } | null> {
     const aggregate = isAggregateQuery(root, aggregates);
     const mods = root.modifiers as Node[];
     let fragmentNode: Node;
@@ -325,7 +330,7 @@ export async function planQuery(
       fragmentNode = clone(root);
       how = 'rows stream through';
     } else if (!aggregate) {
-      const topN = described.types.some((t) => t.startsWith('ENUM')) ? null : topNShape(root);
+      const topN = described.types.some((t) => t.startsWith('ENUM')) ? null : topNShape(root, whereSubqueries);
       if (!topN) return null;
       fragmentNode = { ...clone(root), modifiers: topN.fragmentModifiers };
       merge = (output) => topNMerge(output, topN);
@@ -335,7 +340,7 @@ export async function planQuery(
       for (const t of described.types) outputTypes.push(await types.get(t));
       const typeNode = new Map<string, Node>();
       for (const t of ['BIGINT', 'DOUBLE']) typeNode.set(t, await types.get(t));
-      const partial = partialAggregate(root, root.from_table as Node, aggregates, described.names, outputTypes, (t) => typeNode.get(t) as Node);
+      const partial = partialAggregate(root, root.from_table as Node, aggregates, described.names, outputTypes, (t) => typeNode.get(t) as Node, whereSubqueries);
       if (!partial || !(await binds(conn, partial.fragment, resolveRef))) return null;
       fragmentNode = clone(partial.fragment);
       merge = (output) => {
@@ -345,8 +350,20 @@ export async function planQuery(
       };
       how = 'partial aggregates combined in the merge';
     }
+    return { fragmentNode, merge, how };
+  }
+
+  async function pruneAll(): Promise<Awaited<ReturnType<typeof prune>>[]> {
     const pruned: Awaited<ReturnType<typeof prune>>[] = [];
     for (const occ of occurrences) pruned.push(await prune(conn, occ));
+    return pruned;
+  }
+
+  async function broadcastJoin(): Promise<PlannedQuery | null> {
+    const shape = await combineShape();
+    if (!shape) return null;
+    const { fragmentNode, merge, how } = shape;
+    const pruned = await pruneAll();
     const big = pruned.reduce((best, p, i) => (p.report.bytesKept > pruned[best].report.bytesKept ? i : best), 0);
     // the fragment keeps every condition of the query, so reading a superset of the kept files is
     // still exact: a table whose files were all pruned is read from one file, and yields nothing
@@ -358,7 +375,10 @@ export async function planQuery(
     const keyJoins = equiJoinKeys(joinNode, occurrences, big);
     const groups = groupFiles(filesOf(big), fragmentsPerStage);
     const shuffled = shuffleSet(groups, keyJoins);
-    if (shuffled) return shuffleJoin(fragmentNode, merge, how, pruned, big, filesOf, shuffled);
+    if (shuffled) {
+      const note = `inner join of ${occurrences.length} lake tables with a large second side`;
+      return shuffleJoin(fragmentNode, merge, how, pruned, big, filesOf, shuffled, note);
+    }
     let colocated = 0;
     const refIndex = (n: Node): number => occurrences.findIndex((o) => shapeOf(o.ref) === shapeOf(n) && o.ref.alias === n.alias);
     const stageId = 's0';
@@ -482,7 +502,8 @@ export async function planQuery(
     big: number,
     filesOf: (i: number) => DataFile[],
     shuffled: Map<number, string>,
-  ): Promise<PlannedQuery> {
+    note: string,
+  ): Promise<PlannedQuery | null> {
     const scratch = opts.scratch as string;
     const partitions = fragmentsPerStage;
     const template = ((await parse(conn, `SELECT hash(CAST(x AS HUGEINT)) % ${partitions} AS ${PART_COLUMN}`)) as ParsedStatement[])[0].node;
@@ -520,7 +541,14 @@ export async function planQuery(
         pushed: { columns: occ.columns, filters: pruned[i].filters },
       });
     }
-    const refIndex = (n: Node): number => occurrences.findIndex((o) => shapeOf(o.ref) === shapeOf(n) && o.ref.alias === n.alias);
+    // the fragment's table references, in the statement's order: the same tables may appear several
+    // times with one alias (TPC-H Q17's two unaliased lineitem), so match them by position
+    const order = baseTables(root).map((n) => occurrences.findIndex((o) => o.ref === n));
+    const fragmentOrder = baseTables(fragmentNode);
+    if (order.includes(-1) || fragmentOrder.length !== order.length ||
+        fragmentOrder.some((n, i) => n.table_name !== occurrences[order[i]].ref.table_name || n.alias !== occurrences[order[i]].ref.alias)) {
+      return null;
+    }
     const stageId = 's0';
     const fragments: Fragment[] = await Promise.all(Array.from({ length: partitions }, async (_, k) => {
       const node = clone(fragmentNode);
@@ -530,9 +558,8 @@ export async function planQuery(
         return undefined;
       });
       const inputs: FragmentInput[] = [];
-      for (const ref of refs) {
-        const i = refIndex(ref);
-        if (i < 0) throw new Error('a table reference the planner did not resolve');
+      for (const [position, ref] of refs.entries()) {
+        const i = order[position];
         const occ = occurrences[i];
         let scan: Node;
         const directory = directories.get(i);
@@ -564,7 +591,7 @@ export async function planQuery(
       dependsOn: stages.map((s) => s.id),
     };
     notes.push(
-      `inner join of ${occurrences.length} lake tables with a large second side: ` +
+      `${note}: ` +
         [...shuffled].map(([i, key]) => `${occurrences[i].table.schema}.${occurrences[i].table.name} by ${key}`).join(', ') +
         ` repartitioned into ${partitions} partitions (hash of the key), one join fragment per partition; ${how}`,
     );
@@ -653,6 +680,40 @@ export async function planQuery(
     const join = await broadcastJoin();
     if (join) return join;
     notes.push('a join outside the broadcast pattern: gather');
+  }
+  // 4b. a statement whose every combination of rows shares one join key's value — joins, correlated
+  //     subqueries, IN lists, groups (key-partition.ts): the tables of that key are repartitioned by
+  //     it and each partition runs the whole statement; small tables are read whole by each
+  if (
+    opts.scratch &&
+    !hasParams &&
+    root.type === 'SELECT_NODE' &&
+    (root.cte_map as { map: unknown[] }).map.length === 0 &&
+    !root.qualify &&
+    !root.sample &&
+    !contains(root, (n) => n.class === 'WINDOW')
+  ) {
+    const pruned = await pruneAll();
+    const limit = opts.broadcastLimitBytes ?? DEFAULT_BROADCAST_LIMIT;
+    const typeOf = (i: number, col: string): string =>
+      occurrences[i].table.columns.find((c) => c.name.toLowerCase() === col.toLowerCase())?.type ?? '';
+    const keys = keyPartition(
+      root,
+      occurrences,
+      aggregates,
+      (i) => pruned[i].report.bytesKept,
+      (i) => pruned[i].report.bytesKept <= limit,
+      (i, col) => INTEGER_KEY.test(typeOf(i, col)) && carriedTypes(occurrences[i]).every((t) => SHUFFLE_SAFE.test(t)),
+    );
+    const shape = keys ? await combineShape(true) : null;
+    if (keys && shape) {
+      const filesOf = (i: number): DataFile[] => (pruned[i].files.length > 0 ? pruned[i].files : [occurrences[i].table.files[0]]);
+      const big = [...keys.keys()].reduce((best, i) => (pruned[i].report.bytesKept > pruned[best].report.bytesKept ? i : best));
+      const note = 'every row combination shares one key (joins, correlated subqueries, IN lists and groups by it)';
+      const planned = await shuffleJoin(shape.fragmentNode, shape.merge, shape.how, pruned, big, filesOf, keys, note);
+      if (planned) return planned;
+    }
+    if (keys) notes.push('partitioned by a key, but the top level does not combine: gather');
   }
   // 5. gather: each table reference becomes a scan with its columns and filters pushed down; the
   //    statement itself runs in the merge over the gathered rows
@@ -808,9 +869,11 @@ function shapeOf(n: Node): string {
 }
 
 /** ORDER BY … LIMIT n [OFFSET m] whose sort keys are output columns; null for any other shape. */
-function topNShape(root: Node): TopN | null {
+function topNShape(root: Node, whereSubqueries = false): TopN | null {
   if (root.qualify || root.sample || (root.cte_map as { map: unknown[] }).map.length > 0) return null;
-  if (contains(root, (n) => n.class === 'SUBQUERY' || n.class === 'WINDOW')) return null;
+  if (contains(root, (n) => n.class === 'WINDOW')) return null;
+  // subqueries of the select list or ORDER BY would run in the merge, which has no lake tables
+  if (contains(whereSubqueries ? [root.select_list, root.modifiers] : root, (n) => n.class === 'SUBQUERY')) return null;
   const mods = root.modifiers as Node[];
   const order = mods.find((m) => m.type === 'ORDER_MODIFIER');
   const limitMod = mods.find((m) => m.type === 'LIMIT_MODIFIER');
@@ -871,6 +934,16 @@ function topNMerge(input: string, t: TopN): Node {
     { type: 'LIMIT_MODIFIER', limit: intConstant(t.limit), offset: t.offset > 0 ? intConstant(t.offset) : null },
   ];
   return node;
+}
+
+/** The BASE_TABLE nodes below `node`, depth first. */
+function baseTables(node: Node): Node[] {
+  const out: Node[] = [];
+  walk(node, (n) => {
+    if (n.type === 'BASE_TABLE') out.push(n);
+    return undefined;
+  });
+  return out;
 }
 
 function starNode(): Node {

@@ -5,7 +5,7 @@
 # and runs test_tpch.py against it. Stops every server it started. Exit status 0 only if all passed.
 #
 # Env: SKEIN_TPCH_SF         scale factor (default 0.1; `npm run test:full` uses 1)
-#      SKEIN_TPCH_EXECUTORS  executor counts to test (default "1 2 4"); plus one run with 2 executors
+#      SKEIN_TPCH_EXECUTORS  executor counts to test (default "1 2 4"; "" for none); plus one run with 2 executors
 #                            and the broadcast limit at 0, so every join on an integer key is
 #                            repartitioned (shuffle joins) — SKEIN_TPCH_SHUFFLE=0 leaves it out
 #      SKEIN_TPCH_EXECUTOR_MODE  in-process or child-process (default: the server's)
@@ -13,6 +13,10 @@
 #                            real handler under AWS's Runtime Interface Emulator, invoked through the
 #                            Lambda API) on the layouts SKEIN_TPCH_LAMBDA_LAYOUTS (default: all three);
 #                            default 2 at SF 0.1, else 0 (no such run)
+#      SKEIN_TPCH_ICEBERG=0  leaves out the run over Iceberg tables on S3: a moto server holding one
+#                            layout (SKEIN_TPCH_ICEBERG_LAYOUT, single (default) or multi) as Iceberg
+#                            tables (iceberg_lake.py), served as schema `lake` from a catalog file by a
+#                            server with 2 in-process executors, checked against that layout's answers
 #      SKEIN_TPCH_MODE       catalog (default): the server's directory catalog and executors serve the
 #                            layouts; views: a plain server (no catalog/executor config) with the
 #                            layouts created as views over the files through ADBC, run once
@@ -25,7 +29,7 @@ root="$(cd "$here/../.." && pwd)"
 cd "$root"
 sf="${SKEIN_TPCH_SF:-0.1}"
 mode="${SKEIN_TPCH_MODE:-catalog}"
-executors="${SKEIN_TPCH_EXECUTORS:-1 2 4}"
+executors="${SKEIN_TPCH_EXECUTORS-1 2 4}"
 work="$root/build/tpch"
 data="$work/sf$sf"
 py="$root/.venv-test/bin/python"
@@ -69,6 +73,13 @@ if mode == "catalog":
         config["executors"]["mode"] = executor_mode
     if kind == "shuffle":
         config["executors"]["broadcastLimitBytes"] = 0
+    if kind == "iceberg":
+        import os
+        endpoint = os.environ["SKEIN_TPCH_S3_ENDPOINT"]
+        config["catalog"] = {"file": os.environ["SKEIN_TPCH_ICEBERG_CATALOG"]}
+        config["executors"] = {"count": int(executors), "mode": "in-process"}
+        config["store"] = {"s3": {"endpoint": endpoint, "region": "us-east-1", "forcePathStyle": True,
+                                  "accessKeyId": "skein-tpch", "secretAccessKey": "skein-tpch"}}
     if kind == "lambda":
         import os
         config["executors"] = {
@@ -135,7 +146,29 @@ start_lambdas() {
   export AWS_ACCESS_KEY_ID=skein-tpch AWS_SECRET_ACCESS_KEY=skein-tpch
   echo "lambda functions at$endpoints (logs: $work/lambda-*.log)"
 }
-trap 'stop_server; stop_lambdas' EXIT INT TERM
+# Iceberg run: a moto server (S3) on a free port, the lake written into it by iceberg_lake.py
+moto_pid=""
+stop_moto() {
+  if [ -n "$moto_pid" ]; then
+    kill "$moto_pid" 2>/dev/null
+    for _ in $(seq 30); do kill -0 "$moto_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$moto_pid" 2>/dev/null
+  fi
+  moto_pid=""
+}
+start_iceberg_lake() {
+  local port layout="${SKEIN_TPCH_ICEBERG_LAYOUT:-single}" lake="$work/iceberg-s3"
+  port="$(free_port)"
+  "$root/.venv-test/bin/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+  moto_pid=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  rm -rf "$lake"
+  mkdir -p "$lake"
+  export SKEIN_TPCH_S3_ENDPOINT="http://127.0.0.1:$port" SKEIN_TPCH_ICEBERG_CATALOG="$lake/catalog.json"
+  (cd "$here" && "$py" iceberg_lake.py --data "$data" --layout "$layout" --endpoint "$SKEIN_TPCH_S3_ENDPOINT" \
+    --bucket tpch --work "$lake" --access-key skein-tpch --secret-key skein-tpch) >"$lake/catalog.json" || return 1
+}
+trap 'stop_server; stop_lambdas; stop_moto' EXIT INT TERM
 
 # start_server NAME: starts Skein with $work/NAME.json, sets SKEIN_TPCH_URI
 start_server() {
@@ -168,6 +201,7 @@ else
   [ "${SKEIN_TPCH_SHUFFLE:-1}" != 0 ] && runs="$runs shuffle-2"
   lambdas="${SKEIN_TPCH_LAMBDA:-$([ "$sf" = 0.1 ] && echo 2 || echo 0)}"
   [ "$lambdas" != 0 ] && runs="$runs lambda-$lambdas"
+  [ "${SKEIN_TPCH_ICEBERG:-1}" != 0 ] && runs="$runs iceberg-s3"
 fi
 
 passed=0
@@ -179,7 +213,13 @@ for run in $runs; do
     start_lambdas "${run#*-}" || exit 1
     layouts=(SKEIN_TPCH_LAYOUTS="${SKEIN_TPCH_LAMBDA_LAYOUTS:-single multi partitioned}")
   fi
-  write_config "${run#*-}" "$work/$run.json" "${run%%-*}" || exit 1
+  count="${run#*-}"
+  if [ "$run" = iceberg-s3 ]; then
+    count=2
+    start_iceberg_lake || exit 1
+    layouts=(SKEIN_TPCH_LAYOUTS="lake=${SKEIN_TPCH_ICEBERG_LAYOUT:-single}" SKEIN_TPCH_CACHE_CHECK=lake)
+  fi
+  write_config "$count" "$work/$run.json" "${run%%-*}" || exit 1
   start=$SECONDS
   if start_server "$run" && (cd "$here" && env "${layouts[@]}" "$py" -m pytest -q test_tpch.py "$@"); then
     passed=$((passed + 1))
@@ -190,6 +230,7 @@ for run in $runs; do
   fi
   stop_server
   stop_lambdas
+  stop_moto
 done
 
 echo

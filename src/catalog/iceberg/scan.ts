@@ -35,7 +35,11 @@ export function readPath(uri: string): string {
   return uri.startsWith('file:') ? fileURLToPath(uri.startsWith('file://') ? uri : `file://${uri.slice(5)}`) : uri;
 }
 
-const FILE_COLUMN = '__skein_file';
+// DuckDB's virtual columns: the position of a row's file in read_parquet's list, and of the row in
+// its file. Position deletes are matched on the index, not on the file name DuckDB read: an executor
+// reads a cached local copy of an s3:// file, whose name the delete file (which names the manifest's
+// URI) cannot know.
+const FILE_COLUMN = 'file_index';
 const ROW_COLUMN = 'file_row_number';
 
 const list = (paths: readonly string[]): string => `[${paths.map((p) => quoteLiteral(p)).join(', ')}]`;
@@ -99,18 +103,15 @@ export class IcebergScan implements TableScan {
   private groupSql(files: string[], deletes: readonly DeleteFile[], schema: string): string {
     const select = `SELECT ${this.columns.map((c) => `__d.${quoteIdent(c.name)}`).join(', ')}`;
     if (deletes.length === 0) return `${select} FROM read_parquet(${list(files)}, schema = ${schema}) AS __d`;
-    let sql = `${select} FROM read_parquet(${list(files)}, schema = ${schema}, filename = ${quoteLiteral(FILE_COLUMN)}, file_row_number = true) AS __d`;
+    let sql = `${select} FROM read_parquet(${list(files)}, schema = ${schema}, file_row_number = true) AS __d`;
     const positions = deletes.filter((d) => d.kind === 'position').map((d) => d.path);
     if (positions.length > 0) {
-      // delete files name data files as the manifest does: map those names to the paths read here
+      // delete files name data files as the manifest does: map those names to their index in the list read here
       const data = files.map((f) => this.byPath.get(f)!);
-      const same = data.every((f) => f.uri === f.path);
-      const path = same
-        ? 'file_path'
-        : `CASE file_path ${data.map((f) => `WHEN ${quoteLiteral(f.uri)} THEN ${quoteLiteral(f.path)}`).join(' ')} END`;
-      sql += ` ANTI JOIN (SELECT ${path} AS __path, pos AS __pos FROM read_parquet(${list(positions)})
+      const index = `CASE file_path ${data.map((f, i) => `WHEN ${quoteLiteral(f.uri)} THEN ${i}`).join(' ')} END`;
+      sql += ` ANTI JOIN (SELECT ${index} AS __file, pos AS __pos FROM read_parquet(${list(positions)})
         WHERE file_path IN (${data.map((f) => quoteLiteral(f.uri)).join(', ')})) AS __p
-        ON __d.${quoteIdent(FILE_COLUMN)} = __p.__path AND __d.${ROW_COLUMN} = __p.__pos`;
+        ON __d.${FILE_COLUMN} = __p.__file AND __d.${ROW_COLUMN} = __p.__pos`;
     }
     const bySet = new Map<string, DeleteFile[]>();
     for (const d of deletes) {

@@ -7,8 +7,8 @@ import { CancelledError, DeadlineExceededError, InternalError, ResourceExhausted
 import { log } from '../../log';
 import { ObjectStore } from '../../store/object-store';
 import { FragmentEngine } from '../fragment-runner';
-import { LambdaContext } from './handlers';
-import { encodeIpcStream } from './ipc';
+import { LambdaContext, StreamingResponse } from './handlers';
+import { encodeIpcStream, ipcStreamChunks } from './ipc';
 import { PartitionCache } from './partition-cache';
 import {
   EngineReply,
@@ -64,7 +64,7 @@ export class EngineFunction {
   }
 
   /** The Lambda handler: never throws for a bad request or a failing fragment, it answers ok: false. */
-  async handle(event: unknown, ctx: LambdaContext): Promise<EngineReply> {
+  async handle(event: unknown, ctx: LambdaContext): Promise<EngineReply | StreamingResponse> {
     this.invocations++;
     const parsed = engineRequest.safeParse(event);
     if (!parsed.success) {
@@ -73,6 +73,7 @@ export class EngineFunction {
     }
     const req = parsed.data;
     if (req.op === 'ping') return this.ping();
+    if (req.stream) return this.runStreaming(req, ctx).catch((e: unknown) => failure(e));
     const reply = await this.run(req, ctx).catch((e: unknown) => failure(e));
     if (req.replyToStore) await this.storeReply(req.id, reply);
     return reply;
@@ -119,6 +120,37 @@ export class EngineFunction {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The fragment started, then streamed as Arrow IPC while DuckDB produces it. */
+  private async runStreaming(req: EngineRunRequest, ctx: LambdaContext): Promise<StreamingResponse> {
+    const started = Date.now();
+    const deadline = Math.min(req.deadline ?? Infinity, ctx.deadlineMs - REPLY_MARGIN_MS);
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), Math.max(0, deadline - Date.now()));
+    const instance = this.instance;
+    let run;
+    try {
+      const signed = this.opts.cache ? await this.opts.cache.localize(req.fragment, ac.signal) : req.fragment;
+      run = await this.engine.run(signed, ac.signal);
+    } catch (e) {
+      clearTimeout(timer);
+      throw e;
+    }
+    const chunks = ipcStreamChunks(run.schema, run.batches);
+    async function* body(): AsyncGenerator<Uint8Array> {
+      try {
+        yield* chunks;
+      } catch (e) {
+        if (ac.signal.aborted && (e instanceof CancelledError || !(e instanceof SkeinError))) {
+          throw new DeadlineExceededError(`fragment stopped at its deadline after ${Date.now() - started} ms (function ${instance})`, { cause: e });
+        }
+        throw e;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return new StreamingResponse('application/vnd.apache.arrow.stream', body());
   }
 
   /** An async caller polls the result store for the reply: put it there, failures included. */

@@ -18,6 +18,17 @@ export interface LambdaContext {
 
 export type LambdaHandler = (event: unknown, ctx: LambdaContext) => Promise<unknown>;
 
+/**
+ * A handler result sent as a streamed response (Lambda response streaming: no 6 MB limit). A failure
+ * while streaming reaches the caller as the invocation's error (ErrorCode `Skein.<gRPC status name>`).
+ */
+export class StreamingResponse {
+  constructor(
+    readonly contentType: string,
+    readonly body: AsyncIterable<Uint8Array>,
+  ) {}
+}
+
 function intEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const v = env[name];
   if (v === undefined || v === '') return undefined;

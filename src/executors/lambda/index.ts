@@ -1,7 +1,8 @@
 // Entry points for Lambda's managed Node.js runtime (Handler `dist/src/executors/lambda/index.engine`
 // or `….catalog`); the custom runtime (runtime.ts) serves the same handlers on provided.al2023.
 // The handler is built on the first invocation and kept for the warm ones after.
-import { LambdaContext, LambdaHandler, loadHandler } from './handlers';
+import { UnimplementedError } from '../../errors';
+import { LambdaContext, LambdaHandler, loadHandler, StreamingResponse } from './handlers';
 
 const loaded = new Map<string, Promise<LambdaHandler>>();
 
@@ -13,7 +14,11 @@ function named(name: string): LambdaHandler {
       loaded.set(name, h);
       h.catch(() => loaded.delete(name));
     }
-    return (await h)(event, ctx);
+    const result = await (await h)(event, ctx);
+    if (result instanceof StreamingResponse) {
+      throw new UnimplementedError('streamed responses need the custom runtime (provided.al2023 with the bundle\'s bootstrap)');
+    }
+    return result;
   };
 }
 

@@ -2,7 +2,12 @@
 // spread over one or more Invoke API endpoints (AWS's, or local emulators in tests). Throttling and
 // Lambda service faults are retried with jittered exponential backoff; everything else is mapped to
 // a typed error for the caller (the executor pool retries UNAVAILABLE / DEADLINE_EXCEEDED elsewhere).
-import { InvokeCommand, InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  InvokeCommand,
+  InvokeWithResponseStreamCommand,
+  InvokeWithResponseStreamResponseEvent,
+  LambdaClient,
+} from '@aws-sdk/client-lambda';
 import {
   CancelledError,
   FailedPreconditionError,
@@ -111,17 +116,61 @@ export class LambdaInvoker {
    */
   async invoke(payload: unknown, type: InvocationType, signal: AbortSignal, busyUntil = 0): Promise<InvokeResult> {
     const body = Buffer.from(JSON.stringify(payload), 'utf8');
+    const { out, release } = await this.send(
+      (client) => client.send(new InvokeCommand({ FunctionName: this.opts.functionName, InvocationType: type, Payload: body }), { abortSignal: signal }),
+      signal,
+      busyUntil,
+    );
+    release(0);
+    return {
+      payload: Buffer.from(out.Payload ?? new Uint8Array()),
+      functionError: out.FunctionError,
+      statusCode: out.StatusCode ?? 0,
+    };
+  }
+
+  /**
+   * A response-streaming invocation (InvokeWithResponseStream): its events as they come. The slot is
+   * held until the events are read to the end (or the iteration stops).
+   */
+  async invokeStream(payload: unknown, signal: AbortSignal, busyUntil = 0): Promise<AsyncIterable<InvokeWithResponseStreamResponseEvent>> {
+    const body = Buffer.from(JSON.stringify(payload), 'utf8');
+    const { out, release } = await this.send(
+      (client) => client.send(new InvokeWithResponseStreamCommand({ FunctionName: this.opts.functionName, Payload: body }), { abortSignal: signal }),
+      signal,
+      busyUntil,
+    );
+    const events = out.EventStream;
+    if (!events) {
+      release(0);
+      throw new UnavailableError(`lambda ${this.opts.functionName}: a streaming invocation answered without a stream`);
+    }
+    return (async function* () {
+      let complete = false;
+      try {
+        for await (const ev of events) {
+          if (ev.InvokeComplete) complete = true;
+          yield ev;
+        }
+      } finally {
+        release(complete || !signal.aborted ? 0 : busyUntil);
+      }
+    })();
+  }
+
+  /** One call with a free slot, retried with backoff while throttled; the caller releases the slot. */
+  private async send<T>(
+    call: (client: LambdaClient) => Promise<T>,
+    signal: AbortSignal,
+    busyUntil: number,
+  ): Promise<{ out: T; release: (holdUntil: number) => void }> {
     const maxRetries = this.opts.maxRetries ?? 5;
     const backoff = this.opts.backoffMs ?? 100;
     for (let attempt = 0; ; attempt++) {
       const { ep, release } = await this.acquire(signal);
-      let out: InvokeCommandOutput;
       try {
         this.stats.invocations++;
-        out = await ep.client.send(
-          new InvokeCommand({ FunctionName: this.opts.functionName, InvocationType: type, Payload: body }),
-          { abortSignal: signal },
-        );
+        return { out: await call(ep.client), release };
       } catch (e) {
         const err = this.classify(e, signal);
         // an abandoned invocation (aborted, or its connection lost) may still be running there:
@@ -138,12 +187,6 @@ export class LambdaInvoker {
           ? new UnavailableError(`lambda ${this.opts.functionName}: still throttled or failing after ${attempt + 1} tries: ${sdkMeta(e).message}`, { cause: e })
           : err;
       }
-      release(0);
-      return {
-        payload: Buffer.from(out.Payload ?? new Uint8Array()),
-        functionError: out.FunctionError,
-        statusCode: out.StatusCode ?? 0,
-      };
     }
   }
 

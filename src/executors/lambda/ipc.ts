@@ -25,6 +25,31 @@ export async function encodeIpcStream(schema: A.Schema, batches: AsyncIterable<R
   return { bytes: writer.toUint8Array(true), rows };
 }
 
+/** The same IPC stream in pieces, as DuckDB produces the batches (for streamed responses). */
+export async function* ipcStreamChunks(schema: A.Schema, batches: AsyncIterable<ResultBatch>): AsyncGenerator<Uint8Array> {
+  const writer = new A.RecordBatchStreamWriter();
+  writer.reset(undefined, schema);
+  // the writer is a byte queue: fill it from the batches while its bytes are read
+  let failed: { error: unknown } | null = null;
+  const fill = (async () => {
+    try {
+      for await (const b of batches) writer.write(toRecordBatch(schema, b));
+      writer.finish();
+    } catch (e) {
+      failed = { error: e };
+      writer.abort(); // the queue's reader then fails with an error of its own: ours is rethrown below
+    }
+  })();
+  try {
+    for await (const chunk of writer) yield chunk;
+  } catch (e) {
+    if (!failed) throw e;
+  } finally {
+    await fill;
+  }
+  if (failed) throw (failed as { error: unknown }).error;
+}
+
 export function decodeIpcStream(bytes: Uint8Array, what: string): { schema: A.Schema; batches: A.RecordBatch[] } {
   try {
     const reader = A.RecordBatchReader.from(bytes);

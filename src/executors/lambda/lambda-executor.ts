@@ -2,6 +2,8 @@
 // reply carries the Arrow IPC result or its object-store URI) or asynchronous (Lambda queues the
 // event; the function leaves its reply in the result store, which is polled). Several of these share
 // one LambdaInvoker, whose concurrency bounds the invocations in flight.
+import * as grpc from '@grpc/grpc-js';
+import * as A from 'apache-arrow';
 import { ulid } from 'ulid';
 import {
   CancelledError,
@@ -18,7 +20,7 @@ import { InvokeResult, LambdaInvoker } from './invoker';
 import { decodeIpcStream } from './ipc';
 import { EngineRunRequest, MAX_INLINE_BYTES, PingReply, PROTOCOL_VERSION, resultUris, RunReply } from './protocol';
 
-export type InvocationMode = 'sync' | 'async';
+export type InvocationMode = 'sync' | 'async' | 'stream';
 
 /** The function stops a fragment at its deadline; this long after it, it is surely free again. */
 const ABANDON_GRACE_MS = 2000;
@@ -90,10 +92,17 @@ export class LambdaExecutor implements Executor {
         deadline,
         inlineLimit: Math.min(this.opts.inlineLimit ?? MAX_INLINE_BYTES, MAX_INLINE_BYTES),
         replyToStore: this.opts.invocation === 'async' || undefined,
+        stream: this.opts.invocation === 'stream' || undefined,
       };
-      const reply = this.opts.invocation === 'sync' ? await this.invokeSync(req, deadline, signal) : await this.invokeAsync(req, deadline, signal);
-      const bytes = await this.resultBytes(reply);
-      const { schema, batches } = decodeIpcStream(bytes, `lambda ${this.fn} fragment ${fragment.fragment.id}`);
+      const what = `lambda ${this.fn} fragment ${fragment.fragment.id}`;
+      let decoded: { schema: A.Schema; batches: A.RecordBatch[] };
+      if (this.opts.invocation === 'stream') {
+        decoded = await this.invokeStreaming(req, deadline, signal, what);
+      } else {
+        const reply = this.opts.invocation === 'sync' ? await this.invokeSync(req, deadline, signal) : await this.invokeAsync(req, deadline, signal);
+        decoded = decodeIpcStream(await this.resultBytes(reply), what);
+      }
+      const { schema, batches } = decoded;
       async function* all(): AsyncGenerator<(typeof batches)[number]> {
         for (const b of batches) {
           if (signal.aborted) throw new CancelledError('fragment cancelled by the coordinator');
@@ -120,6 +129,39 @@ export class LambdaExecutor implements Executor {
   private async invokeSync(req: EngineRunRequest, deadline: number, signal: AbortSignal): Promise<RunReply> {
     const out = await this.opts.invoker.invoke(req, 'RequestResponse', signal, deadline + ABANDON_GRACE_MS);
     return this.check(replyOf(out, this.fn));
+  }
+
+  /** A streamed response: the IPC stream itself, or (the fragment failed to start) a JSON failure reply. */
+  private async invokeStreaming(
+    req: EngineRunRequest,
+    deadline: number,
+    signal: AbortSignal,
+    what: string,
+  ): Promise<{ schema: A.Schema; batches: A.RecordBatch[] }> {
+    const events = await this.opts.invoker.invokeStream(req, signal, deadline + ABANDON_GRACE_MS);
+    const fn = this.fn;
+    const chunks: Uint8Array[] = [];
+    for await (const ev of events) {
+      if (ev.PayloadChunk?.Payload) chunks.push(ev.PayloadChunk.Payload);
+      const done = ev.InvokeComplete;
+      if (done?.ErrorCode) {
+        // ErrorDetails is the function's {errorType, errorMessage}; Skein errors keep their status
+        let message = done.ErrorDetails ?? '';
+        try {
+          message = (JSON.parse(message) as { errorMessage?: string }).errorMessage ?? message;
+        } catch {
+          // plain text
+        }
+        const name = /^Skein\.([A-Z_]+)$/.exec(done.ErrorCode)?.[1] as keyof typeof grpc.status | undefined;
+        const code = name !== undefined && typeof grpc.status[name] === 'number' ? grpc.status[name] : grpc.status.UNAVAILABLE;
+        throw new SkeinError(code, `lambda ${fn}: ${/Task timed out/i.test(message) ? message : `streamed response failed: ${message}`}`);
+      }
+    }
+    if (signal.aborted) throw new CancelledError('fragment cancelled by the coordinator');
+    const bytes = Buffer.concat(chunks);
+    // an Arrow IPC stream starts with 0xFFFFFFFF; anything else is a JSON reply (a failure to start)
+    if (bytes.length > 0 && bytes[0] !== 0xff) this.check(replyOf({ payload: bytes, statusCode: 200 }, fn));
+    return decodeIpcStream(bytes, what);
   }
 
   private async invokeAsync(req: EngineRunRequest, deadline: number, signal: AbortSignal): Promise<RunReply> {

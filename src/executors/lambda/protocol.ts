@@ -22,6 +22,11 @@ export const engineRunRequest = z.object({
   inlineLimit: z.number().int().min(0).max(MAX_INLINE_BYTES).optional(),
   /** Async invocations: also write the reply itself to the result store (where the caller polls). */
   replyToStore: z.boolean().optional(),
+  /**
+   * Answer as a streamed response (InvokeWithResponseStream): the Arrow IPC stream itself, any size.
+   * A fragment that fails to start still answers a JSON failure reply.
+   */
+  stream: z.boolean().optional(),
 });
 
 /** Reports the function instance: warm reuse is visible as the same instance with a growing count. */

@@ -2,14 +2,60 @@
 // that takes the next invocation from the Runtime API, calls the Skein handler named by
 // SKEIN_LAMBDA_HANDLER (or the function's Handler setting, `_HANDLER`) and posts its result back.
 // The `bootstrap` of the deployment bundle starts this file.
+import { once } from 'node:events';
+import { request } from 'node:http';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { SkeinError } from '../../errors';
 import { log } from '../../log';
-import { LambdaContext, LambdaHandler, loadHandler } from './handlers';
+import { LambdaContext, LambdaHandler, loadHandler, StreamingResponse } from './handlers';
 
 const API_VERSION = '2018-06-01';
 
 function errorBody(e: unknown): { errorMessage: string; errorType: string } {
   const err = e instanceof Error ? e : new Error(String(e));
-  return { errorMessage: err.message, errorType: err.name || 'Error' };
+  // a Skein error keeps its gRPC status across the function boundary
+  const type = err instanceof SkeinError ? `Skein.${grpcStatus[err.code]}` : err.name || 'Error';
+  return { errorMessage: err.message, errorType: type };
+}
+
+/**
+ * Posts a streamed response (chunked, `Lambda-Runtime-Function-Response-Mode: streaming`); a failure
+ * mid-stream goes in the trailers Lambda reads it from (fetch cannot send trailers: node:http can).
+ */
+async function postStream(url: string, res: StreamingResponse): Promise<void> {
+  const req = request(url, {
+    method: 'POST',
+    headers: {
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      'Content-Type': res.contentType,
+      'Transfer-Encoding': 'chunked',
+      Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+    },
+  });
+  const answered = new Promise<void>((resolve) => {
+    req.once('response', (r) => {
+      if (r.statusCode !== 202) log.warn({ url, status: r.statusCode }, 'runtime API refused a streamed response');
+      r.resume();
+      r.once('end', resolve);
+    });
+    req.once('error', (e) => {
+      log.warn({ err: e, url }, 'streamed response broken');
+      resolve();
+    });
+  });
+  try {
+    for await (const chunk of res.body) {
+      if (!req.write(chunk)) await once(req, 'drain');
+    }
+  } catch (e) {
+    const body = errorBody(e);
+    req.addTrailers({
+      'Lambda-Runtime-Function-Error-Type': body.errorType,
+      'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(body)).toString('base64'),
+    });
+  }
+  req.end();
+  await answered;
 }
 
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<void> {
@@ -67,7 +113,9 @@ export async function runRuntime(opts: RuntimeOptions): Promise<void> {
     try {
       const event: unknown = text === '' ? null : JSON.parse(text);
       const result = await handler(event, ctx);
-      await post(`${base}/invocation/${encodeURIComponent(requestId)}/response`, JSON.stringify(result ?? null));
+      const url = `${base}/invocation/${encodeURIComponent(requestId)}/response`;
+      if (result instanceof StreamingResponse) await postStream(url, result);
+      else await post(url, JSON.stringify(result ?? null));
     } catch (e) {
       log.error({ err: e, requestId }, 'lambda invocation failed');
       await post(`${base}/invocation/${encodeURIComponent(requestId)}/error`, JSON.stringify(errorBody(e)), {

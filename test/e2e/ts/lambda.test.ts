@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { status } from '@grpc/grpc-js';
+import * as A from 'apache-arrow';
 import { DirectoryCatalog } from '../../../src/catalog/directory-catalog';
 import { startServer, RunningServer } from '../../../src/cli/serve';
 import { loadConfig } from '../../../src/config';
@@ -23,6 +24,7 @@ import { Fragment } from '../../../src/planner/plan';
 import { ObjectStore } from '../../../src/store/object-store';
 import { openStores, Stores } from '../../../src/store/stores';
 import { LambdaFunction, startLambdaFunction } from '../../services/lambda';
+import { startLocalLambda } from '../../services/lambda-local';
 import { freePort, MOTO_CREDENTIALS, REPO, Service, startMoto, VENV_PYTHON } from '../../services/services';
 import { arrowRows, duckdbRows, fileList, makeParquet, ParquetFixture, scanFragment, sorted } from '../../unit/executors/parquet-fixture';
 import { RawFlight } from './raw-flight';
@@ -379,6 +381,63 @@ describe('faults', () => {
       expect(err.message).toMatch(/lambda function/);
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('streamed responses (InvokeWithResponseStream; a local Lambda service, the emulator has none)', () => {
+  let fn: LambdaFunction;
+
+  beforeAll(async () => {
+    fn = await startLocalLambda({
+      handler: 'engine',
+      timeoutSeconds: 30,
+      env: { SKEIN_EXECUTOR_SECRET: SECRET, SKEIN_EXECUTOR_THREADS: '1', SKEIN_ALLOWED_DIRECTORIES: data.dir },
+    });
+  });
+
+  afterAll(async () => {
+    await fn?.stop();
+  });
+
+  const streaming = (more: Partial<LambdaSettings> = {}): LambdaSettings =>
+    settings({ endpoints: [fn.url], concurrency: 1, invocation: 'stream', resultPrefix: undefined, ...more });
+
+  it('fragments stream back as Arrow IPC: DuckDB\'s exact answer', async () => {
+    const { pool } = lambdaPool(streaming());
+    try {
+      await expectExactScan(pool);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a result over Lambda\'s 6 MB reply limit streams whole, with no result store', async () => {
+    const [executor] = startLambdaExecutors(1, streaming(), 30_000, openStores());
+    try {
+      const f = scanFragment('big', data.files, '*');
+      const r = await executor.run(signFragment(f, SECRET), new AbortController().signal);
+      const batches: A.RecordBatch[] = [];
+      for await (const b of r.batches) batches.push(b);
+      expect(A.tableToIPC(new A.Table(batches)).byteLength).toBeGreaterThan(6 << 20);
+      expect(sorted(arrowRows(batches))).toEqual(sorted(await duckdbRows(f.sql)));
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('a fragment that cannot start answers its error (INVALID_ARGUMENT); one that fails mid-stream, its own (DEADLINE_EXCEEDED)', async () => {
+    const [executor] = startLambdaExecutors(1, streaming(), 1500, openStores());
+    try {
+      const bad = { ...scanFragment('bad', [data.files[0]], 'id'), sql: 'SELECT nope FROM read_parquet(1)' };
+      expect((await failure(executor.run(signFragment(bad, SECRET), new AbortController().signal))).code).toBe(status.INVALID_ARGUMENT);
+      const slow = { id: 'slow', stage: 's', sql: SLOW_SQL, inputs: [] };
+      const err = await failure(executor.run(signFragment(slow, SECRET), new AbortController().signal));
+      require('fs').writeFileSync('/tmp/lt/err.txt', JSON.stringify(err) + '\n' + fn.output());
+      expect(err.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(err.message).toMatch(/stopped at its deadline/);
+    } finally {
+      await executor.close();
     }
   });
 });

@@ -160,3 +160,48 @@ describe('child-process executors', () => {
     }
   }, 60000);
 });
+
+// Whole statements partitioned by one key (key-partition.ts): subqueries correlated by the key, IN
+// lists of it, outer joins and groups on it run once per partition; shapes the rules cannot prove
+// (NOT IN over a partitioned list, IN in the select list, a replicated table whose unmatched rows
+// are kept) fall back to gathering, with the same answers.
+describe('statements partitioned by a key', () => {
+  let kp: { server: RunningServer; client: FlightSqlClient };
+  beforeAll(async () => {
+    kp = await start({ broadcastLimitBytes: 64 << 20 });
+  }, 60000);
+  afterAll(async () => {
+    kp?.client.close();
+    await kp?.server.close();
+  });
+
+  const PARTITIONED: Array<[string, string, boolean]> = [
+    ['EXISTS correlated by the key', 'SELECT status, count(*) AS n FROM orders o WHERE EXISTS (SELECT * FROM items i WHERE i.okey = o.okey AND i.qty > 5) GROUP BY status', false],
+    ['NOT EXISTS correlated by the key', 'SELECT count(*) AS n, sum(o.nkey) AS s FROM orders o WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.okey = o.okey)', false],
+    ['key IN (SELECT key … GROUP BY key HAVING …), top-N', 'SELECT o.okey, o.total FROM orders o WHERE o.okey IN (SELECT okey FROM items GROUP BY okey HAVING sum(qty) > 20) ORDER BY o.total DESC, o.okey LIMIT 10', true],
+    ['scalar subquery correlated by the key', 'SELECT sum(i.price) AS p, count(*) AS n FROM items i, orders o WHERE i.okey = o.okey AND i.qty > (SELECT avg(qty) FROM items i2 WHERE i2.okey = o.okey)', false],
+    ['LEFT JOIN grouped by the key in a derived table, regrouped', 'SELECT c, count(*) AS n FROM (SELECT o.okey, count(i.okey) AS c FROM orders o LEFT JOIN items i ON o.okey = i.okey AND i.qty > 3 GROUP BY o.okey) t GROUP BY c', false],
+    ['NULL keys grouped, EXISTS under OR', 'SELECT okey IS NULL AS nul, count(*) AS n, sum(s) AS s FROM (SELECT i.okey, sum(qty) AS s FROM items i WHERE EXISTS (SELECT 1 FROM orders o WHERE o.okey = i.okey AND o.status = \'late\') OR i.okey IS NULL GROUP BY i.okey) t GROUP BY ALL', false],
+    ['a small table partitioned too when the outer join links it by its own key', 'SELECT n.name, count(o.okey) AS c FROM nations n LEFT JOIN orders o ON n.nkey = o.nkey AND EXISTS (SELECT 1 FROM items i WHERE i.okey = o.okey) GROUP BY n.name', false],
+    ['tables of a second key class replicated', 'SELECT count(*) AS n FROM orders o JOIN items i ON o.okey = i.okey WHERE EXISTS (SELECT 1 FROM items i2 JOIN orders o2 ON i2.okey = o2.okey WHERE i2.qty > 7 AND o2.status = o.status)', false],
+    ['a small table replicated on the inner side', 'SELECT n.name, count(*) AS c FROM orders o JOIN nations n ON n.nkey = o.nkey WHERE EXISTS (SELECT 1 FROM items i WHERE i.okey = o.okey AND i.part = \'p3\') GROUP BY n.name', false],
+  ];
+  it.each(PARTITIONED)('%s: one fragment per partition, DuckDB\'s answer', async (_name, sql, ordered) => {
+    expect(await explain(kp.client, sql)).toMatch(/stage s0 \(shuffle-join\)/);
+    const [expected, got] = await Promise.all([viaDuckDB(sql), viaSkein(kp.client, sql)]);
+    expect(plain(got, ordered)).toEqual(plain(expected, ordered));
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  const GATHERED: Array<[string, string]> = [
+    ['NOT IN over a partitioned list (a NULL in it empties the answer)', 'SELECT count(*) AS n FROM orders o WHERE o.okey NOT IN (SELECT okey FROM items WHERE qty > 7)'],
+    ['IN in the select list (NULL and false differ there)', 'SELECT o.okey, o.okey IN (SELECT okey FROM items) AS has FROM orders o WHERE o.okey < 50'],
+    ['a replicated table whose unmatched rows are kept', 'SELECT n.name, count(o.okey) AS c FROM nations n LEFT JOIN orders o ON o.nkey = n.nkey + 0 AND EXISTS (SELECT 1 FROM items i WHERE i.okey = o.okey) GROUP BY n.name'],
+    ['a derived table grouped by another column than the key', 'SELECT max(s) AS m, count(*) AS n FROM (SELECT i.part, sum(i.qty) AS s FROM items i JOIN orders o ON i.okey = o.okey GROUP BY i.part) t'],
+  ];
+  it.each(GATHERED)('%s: not partitioned, DuckDB\'s answer', async (_name, sql) => {
+    expect(await explain(kp.client, sql)).not.toMatch(/shuffle-join/);
+    const [expected, got] = await Promise.all([viaDuckDB(sql), viaSkein(kp.client, sql)]);
+    expect(plain(got, false)).toEqual(plain(expected, false));
+  });
+});
