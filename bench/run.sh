@@ -287,6 +287,9 @@ run_fanout() {
   export FANOUT_S3_KEY=bench FANOUT_S3_SECRET=bench-secret
   "$PY" "$BENCH/fanout_bench.py" upload --endpoint "$MOTO_URL" --bucket fanout --data "$fan"
   rm -f "$RESULTS"/fanout-*.json "$RESULTS/summary-fanout.json"
+  echo "  machine S3 ceiling (s3-ceiling.mjs) ..." >&2
+  node "$BENCH/s3-ceiling.mjs" --prefix s3://fanout/lake/tpch/lineitem/ --endpoint "$MOTO_URL" \
+    --key "$FANOUT_S3_KEY" --secret "$FANOUT_S3_SECRET" --concurrency 16 >"$RESULTS/s3-ceiling-fanout.json"
   local n mode
   for n in $ns; do
     for mode in throttled free; do
@@ -305,7 +308,7 @@ run_fanout() {
   local strict=()
   [[ "${BENCH_STRICT:-}" == 1 ]] && strict=(--strict)
   "$PY" "$BENCH/fanout_bench.py" report --results "$RESULTS" --data "$fan" --query "$query" --rate "$rate" \
-    --rounds "$ROUNDS" "${strict[@]+"${strict[@]}"}" || STATUS=1
+    --rounds "$ROUNDS" --ceiling "$RESULTS/s3-ceiling-fanout.json" "${strict[@]+"${strict[@]}"}" || STATUS=1
   stop_all
 }
 

@@ -334,7 +334,7 @@ export async function planQuery(
       if (!topN) return null;
       fragmentNode = { ...clone(root), modifiers: topN.fragmentModifiers };
       merge = (output) => topNMerge(output, topN);
-      how = `each fragment keeps its top ${topN.keep} rows`;
+      how = topN.keep === null ? 'rows sorted in the merge' : `each fragment keeps its top ${topN.keep} rows`;
     } else {
       const outputTypes: Node[] = [];
       for (const t of described.types) outputTypes.push(await types.get(t));
@@ -632,7 +632,11 @@ export async function planQuery(
     if (topN) {
       const stage = await buildStage(occurrences[0], 0, 'top-n', (scan) => ({ ...clone(root), from_table: scan, modifiers: topN.fragmentModifiers }));
       const merge = topNMerge(stage.output, topN);
-      notes.push(`one lake table with ORDER BY … LIMIT: each fragment keeps its top ${topN.keep} rows, the merge the overall top`);
+      notes.push(
+        topN.keep === null
+          ? 'one lake table with ORDER BY: fragments send their rows, the merge sorts them'
+          : `one lake table with ORDER BY … LIMIT: each fragment keeps its top ${topN.keep} rows, the merge the overall top`,
+      );
       return { kind: 'distributed', sql, stages: [stage], merge: await render(conn, { node: merge }), notes, columns: described.names };
     }
   }
@@ -849,9 +853,10 @@ interface TopN {
   fragmentModifiers: Node[];
   /** ORDER BY over output positions for the merge. */
   orders: Node[];
-  limit: number;
+  /** null: ORDER BY without LIMIT (the merge sorts every row). */
+  limit: number | null;
   offset: number;
-  keep: number;
+  keep: number | null;
 }
 
 function intValue(n: Node | null | undefined): number | null {
@@ -877,10 +882,11 @@ function topNShape(root: Node, whereSubqueries = false): TopN | null {
   const mods = root.modifiers as Node[];
   const order = mods.find((m) => m.type === 'ORDER_MODIFIER');
   const limitMod = mods.find((m) => m.type === 'LIMIT_MODIFIER');
-  if (!order || !limitMod || mods.length !== 2) return null;
-  const limit = intValue(limitMod.limit as Node);
-  const offset = limitMod.offset ? intValue(limitMod.offset as Node) : 0;
-  if (limit === null || offset === null) return null;
+  if (!order || (limitMod ? mods.length !== 2 : mods.length !== 1)) return null;
+  // ORDER BY alone: fragments send every row unsorted, the merge sorts
+  const limit = limitMod ? intValue(limitMod.limit as Node) : null;
+  const offset = limitMod?.offset ? intValue(limitMod.offset as Node) : 0;
+  if ((limitMod && limit === null) || offset === null) return null;
   const items = root.select_list as Node[];
   if (items.some((i) => i.class === 'STAR')) return null;
   const positionOf = (e: Node): number | null => {
@@ -900,6 +906,7 @@ function topNShape(root: Node, whereSubqueries = false): TopN | null {
     if (pos === null) return null;
     orders.push({ ...o, expression: intConstant(pos) });
   }
+  if (limit === null) return { fragmentModifiers: [], orders, limit: null, offset: 0, keep: null };
   const keep = limit + offset;
   return {
     fragmentModifiers: [clone(order), { type: 'LIMIT_MODIFIER', limit: intConstant(keep), offset: null }],
@@ -931,7 +938,7 @@ function topNMerge(input: string, t: TopN): Node {
   const node = selectNode([star], { type: 'BASE_TABLE', alias: '', sample: null, schema_name: '', table_name: input, column_name_alias: [], catalog_name: '', at_clause: null }, null);
   node.modifiers = [
     { type: 'ORDER_MODIFIER', orders: t.orders },
-    { type: 'LIMIT_MODIFIER', limit: intConstant(t.limit), offset: t.offset > 0 ? intConstant(t.offset) : null },
+    ...(t.limit === null ? [] : [{ type: 'LIMIT_MODIFIER', limit: intConstant(t.limit), offset: t.offset > 0 ? intConstant(t.offset) : null }]),
   ];
   return node;
 }

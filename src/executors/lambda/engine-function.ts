@@ -43,6 +43,14 @@ function failure(e: unknown): ReplyFailure {
   return { v: PROTOCOL_VERSION, ok: false, code: err.code, error: err.message };
 }
 
+/** What a fragment stopped by its deadline timer failed with, as DEADLINE_EXCEEDED. */
+function atDeadline(e: unknown, deadline: AbortSignal, started: number, instance: string): unknown {
+  if (deadline.aborted && (e instanceof CancelledError || !(e instanceof SkeinError))) {
+    return new DeadlineExceededError(`fragment stopped at its deadline after ${Date.now() - started} ms (function ${instance})`, { cause: e });
+  }
+  return e;
+}
+
 export class EngineFunction {
   readonly instance = `engine-${randomUUID().slice(0, 8)}`;
   private invocations = 0;
@@ -113,10 +121,7 @@ export class EngineFunction {
       await this.opts.resultStore.put(uri, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { contentType: 'application/vnd.apache.arrow.stream' });
       return { ...base, uri, durationMs: Date.now() - started };
     } catch (e) {
-      if (ac.signal.aborted && (e instanceof CancelledError || !(e instanceof SkeinError))) {
-        throw new DeadlineExceededError(`fragment stopped at its deadline after ${Date.now() - started} ms (function ${this.instance})`, { cause: e });
-      }
-      throw e;
+      throw atDeadline(e, ac.signal, started, this.instance);
     } finally {
       clearTimeout(timer);
     }
@@ -135,17 +140,14 @@ export class EngineFunction {
       run = await this.engine.run(signed, ac.signal);
     } catch (e) {
       clearTimeout(timer);
-      throw e;
+      throw atDeadline(e, ac.signal, started, instance);
     }
     const chunks = ipcStreamChunks(run.schema, run.batches);
     async function* body(): AsyncGenerator<Uint8Array> {
       try {
         yield* chunks;
       } catch (e) {
-        if (ac.signal.aborted && (e instanceof CancelledError || !(e instanceof SkeinError))) {
-          throw new DeadlineExceededError(`fragment stopped at its deadline after ${Date.now() - started} ms (function ${instance})`, { cause: e });
-        }
-        throw e;
+        throw atDeadline(e, ac.signal, started, instance);
       } finally {
         clearTimeout(timer);
       }

@@ -426,16 +426,21 @@ describe('streamed responses (InvokeWithResponseStream; a local Lambda service, 
     }
   });
 
-  it('a fragment that cannot start answers its error (INVALID_ARGUMENT); one that fails mid-stream, its own (DEADLINE_EXCEEDED)', async () => {
+  it('a fragment that cannot start answers its error; one that fails mid-stream, its own (error trailers)', async () => {
     const [executor] = startLambdaExecutors(1, streaming(), 1500, openStores());
     try {
       const bad = { ...scanFragment('bad', [data.files[0]], 'id'), sql: 'SELECT nope FROM read_parquet(1)' };
       expect((await failure(executor.run(signFragment(bad, SECRET), new AbortController().signal))).code).toBe(status.INVALID_ARGUMENT);
+      // stopped at its deadline before its first batch: a JSON failure reply
       const slow = { id: 'slow', stage: 's', sql: SLOW_SQL, inputs: [] };
-      const err = await failure(executor.run(signFragment(slow, SECRET), new AbortController().signal));
-      require('fs').writeFileSync('/tmp/lt/err.txt', JSON.stringify(err) + '\n' + fn.output());
-      expect(err.code).toBe(status.DEADLINE_EXCEEDED);
-      expect(err.message).toMatch(/stopped at its deadline/);
+      const before = await failure(executor.run(signFragment(slow, SECRET), new AbortController().signal));
+      expect(before.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(before.message).toMatch(/stopped at its deadline/);
+      // a batch every few ms, stopped at its deadline while streaming: the stream ends in an error
+      const trickle = { id: 'trickle', stage: 's', sql: 'SELECT range AS x FROM range(1000000000) WHERE hash(range) % 1000 = 0', inputs: [] };
+      const during = await failure(executor.run(signFragment(trickle, SECRET), new AbortController().signal));
+      expect(during.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(during.message).toMatch(/streamed response failed: fragment stopped at its deadline/);
     } finally {
       await executor.close();
     }

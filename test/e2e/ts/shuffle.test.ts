@@ -184,6 +184,7 @@ describe('statements partitioned by a key', () => {
     ['NULL keys grouped, EXISTS under OR', 'SELECT okey IS NULL AS nul, count(*) AS n, sum(s) AS s FROM (SELECT i.okey, sum(qty) AS s FROM items i WHERE EXISTS (SELECT 1 FROM orders o WHERE o.okey = i.okey AND o.status = \'late\') OR i.okey IS NULL GROUP BY i.okey) t GROUP BY ALL', false],
     ['a small table partitioned too when the outer join links it by its own key', 'SELECT n.name, count(o.okey) AS c FROM nations n LEFT JOIN orders o ON n.nkey = o.nkey AND EXISTS (SELECT 1 FROM items i WHERE i.okey = o.okey) GROUP BY n.name', false],
     ['tables of a second key class replicated', 'SELECT count(*) AS n FROM orders o JOIN items i ON o.okey = i.okey WHERE EXISTS (SELECT 1 FROM items i2 JOIN orders o2 ON i2.okey = o2.okey WHERE i2.qty > 7 AND o2.status = o.status)', false],
+    ['ORDER BY without LIMIT, IN list of the key (TPC-H Q20 shape)', 'SELECT o.okey, o.status FROM orders o WHERE o.okey IN (SELECT okey FROM items WHERE qty > 7) AND o.total > 5000 ORDER BY o.status DESC, o.okey', true],
     ['a small table replicated on the inner side', 'SELECT n.name, count(*) AS c FROM orders o JOIN nations n ON n.nkey = o.nkey WHERE EXISTS (SELECT 1 FROM items i WHERE i.okey = o.okey AND i.part = \'p3\') GROUP BY n.name', false],
   ];
   it.each(PARTITIONED)('%s: one fragment per partition, DuckDB\'s answer', async (_name, sql, ordered) => {
