@@ -18,6 +18,7 @@
 #   BENCH_FANOUT_NS    fanout: executor counts (default "1 2 4 8 16")
 #   BENCH_FANOUT_RATE  fanout: each executor's object-store read cap, bytes/s (default 100000000)
 #   BENCH_FANOUT_QUERY fanout: TPC-H query number over lineitem (default 06)
+#   BENCH_FANOUT_COPIES, BENCH_FANOUT_FILES  fanout: copies of SF 1 lineitem and files (default 3, 48: 623 MB)
 #   BENCH_COST_*       cost: pricing assumptions, see bench/README.md (cost_bench.py --help)
 #   BENCH_STRICT=1 exit 1 when a target is missed
 set -euo pipefail
@@ -277,12 +278,13 @@ start_moto() {
 # child-process executors throttled to BENCH_FANOUT_RATE, and one unthrottled, each measured by
 # fanout_bench.py run; then one report.
 run_fanout() {
-  local work="$ROOT/build/tpch" fan="$ROOT/build/fanout/lineitem"
+  local copies="${BENCH_FANOUT_COPIES:-3}" files="${BENCH_FANOUT_FILES:-48}"
+  local work="$ROOT/build/tpch" fan="$ROOT/build/fanout/lineitem-x$copies-$files"
   local rate="${BENCH_FANOUT_RATE:-100000000}" ns="${BENCH_FANOUT_NS:-1 2 4 8 16}"
   local query="$work/queries/q${BENCH_FANOUT_QUERY:-06}.sql"
   echo "== fanout: $(basename "$query") at $((rate / 1000000)) MB/s per executor, N = $ns ==" >&2
   tpch_setup 1
-  "$PY" "$BENCH/fanout_bench.py" data --src "$work/sf1/multi/lineitem" --out "$fan"
+  "$PY" "$BENCH/fanout_bench.py" data --src "$work/sf1/multi/lineitem" --out "$fan" --copies "$copies" --files "$files"
   start_moto
   export FANOUT_S3_KEY=bench FANOUT_S3_SECRET=bench-secret
   "$PY" "$BENCH/fanout_bench.py" upload --endpoint "$MOTO_URL" --bucket fanout --data "$fan"

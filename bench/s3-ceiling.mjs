@@ -36,7 +36,10 @@ try {
   let bytes = 0;
   const t0 = performance.now();
   const worker = async () => {
-    for (let r = ranges.shift(); r; r = ranges.shift()) bytes += (await store.get(r.uri, { start: r.start, end: r.end })).length;
+    for (let r = ranges.shift(); r; r = ranges.shift()) {
+      const part = await store.get(r.uri, { start: r.start, end: r.end });
+      bytes += part.length; // after the await: `bytes += await …` would read bytes before it and lose updates
+    }
   };
   await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
   const seconds = (performance.now() - t0) / 1000;

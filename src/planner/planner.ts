@@ -7,7 +7,7 @@ import { DuckDBConnection } from '@duckdb/node-api';
 import { Catalog, DataFile, TableInfo } from '../catalog/catalog';
 import { tableScanFiles, tableScanSql } from '../catalog/scan-sql';
 import { duckdbError } from '../duckdb/errors';
-import { quoteLiteral } from '../duckdb/sql';
+import { quoteIdent, quoteLiteral } from '../duckdb/sql';
 import { and, clone, columnRef, conjuncts, isNode, Node, parse, ParsedStatement, render, selectNode, walk } from './ast';
 import { contains, findOccurrences, Occurrence } from './occurrences';
 import { keyPartition } from './key-partition';
@@ -494,6 +494,123 @@ export async function planQuery(
    * partition, so every joined row comes from exactly one fragment and the fragments' rows combine
    * as in a broadcast join: streamed through, top-N or partial aggregates.
    */
+  /**
+   * Key partitioning without shuffle files, when the tables' files already sit in key ranges (files
+   * written in key order, as TPC-H's orders and lineitem): the split table's file groups give the
+   * ranges, each fragment reads every keyed table's files whose key range overlaps its own and keeps
+   * only the rows in its range (NULL keys go to the first). Null when statistics do not allow it or a
+   * table would be read more than about once over all fragments.
+   */
+  async function rangeJoin(
+    fragmentNode: Node,
+    merge: ((output: string) => Node) | null,
+    how: string,
+    pruned: Awaited<ReturnType<typeof prune>>[],
+    big: number,
+    filesOf: (i: number) => DataFile[],
+    keyed: Map<number, string>,
+    note: string,
+    order: number[],
+  ): Promise<PlannedQuery | null> {
+    const bigKey = keyed.get(big) as string;
+    const groups = groupFiles(filesOf(big), fragmentsPerStage);
+    if (groups.length < 2) return null;
+    const rangeOf = (files: readonly DataFile[], key: string): { min: string; max: string } | null => {
+      let out: { min: string; max: string } | null = null;
+      for (const f of files) {
+        const st = statsOf(f, key);
+        if (!st || !/^-?\d+$/.test(st.min) || !/^-?\d+$/.test(st.max)) return null;
+        if (!out) out = { ...st };
+        else {
+          if ((compareNumbers(st.min, out.min) ?? 0) < 0) out.min = st.min;
+          if ((compareNumbers(st.max, out.max) ?? 0) > 0) out.max = st.max;
+        }
+      }
+      return out;
+    };
+    const ranged = groups.map((g) => ({ files: g, range: rangeOf(g, bigKey) }));
+    if (ranged.some((r) => r.range === null)) return null;
+    ranged.sort((a, b) => compareNumbers(a.range!.min, b.range!.min) ?? 0);
+    for (let g = 1; g < ranged.length; g++) if ((compareNumbers(ranged[g - 1].range!.max, ranged[g].range!.min) ?? 0) >= 0) return null;
+    const lo = (g: number): string | null => (g === 0 ? null : ranged[g].range!.min);
+    const hi = (g: number): string | null => (g === ranged.length - 1 ? null : ranged[g + 1].range!.min);
+    // each keyed table's files per partition: those whose key range meets the partition's
+    const filesFor = new Map<number, DataFile[][]>();
+    for (const [i, key] of keyed) {
+      if (i === big) {
+        filesFor.set(i, ranged.map((r) => r.files));
+        continue;
+      }
+      const all = filesOf(i);
+      const per = ranged.map((_, g) =>
+        all.filter((f) => {
+          const st = statsOf(f, key);
+          if (!st) return true;
+          const l = lo(g);
+          const h = hi(g);
+          return (l === null || (compareNumbers(st.max, l) ?? 1) >= 0) && (h === null || (compareNumbers(st.min, h) ?? -1) < 0);
+        }),
+      );
+      const read = per.reduce((n, fs) => n + fs.reduce((m, f) => m + f.bytes, 0), 0);
+      const once = all.reduce((n, f) => n + f.bytes, 0);
+      if (read > once * 1.5 + (1 << 20)) return null; // not laid out by this key: shuffle instead
+      filesFor.set(i, per.map((fs) => (fs.length > 0 ? fs : [all[0]])));
+    }
+    const stageId = 's0';
+    const fragments: Fragment[] = await Promise.all(ranged.map(async (_, g) => {
+      const node = clone(fragmentNode);
+      const refs = baseTables(node);
+      const inputs: FragmentInput[] = [];
+      for (const [position, ref] of refs.entries()) {
+        const i = order[position];
+        const occ = occurrences[i];
+        let scan: Node;
+        let files: DataFile[];
+        const key = keyed.get(i);
+        if (key !== undefined) {
+          files = (filesFor.get(i) as DataFile[][])[g];
+          const col = quoteIdent(key);
+          const bounds = [lo(g) !== null ? `${col} >= ${lo(g)}` : null, hi(g) !== null ? `${col} < ${hi(g)}` : null].filter((b) => b !== null);
+          const cond = bounds.length === 0 ? null : g === 0 ? `(${bounds.join(' AND ')}) OR ${col} IS NULL` : bounds.join(' AND ');
+          const inner = `SELECT * FROM ${tableScanSql(occ.table, files.map((f) => f.path))}${cond ? ` WHERE ${cond}` : ''}`;
+          const parsed = (await parse(conn, `SELECT * FROM (${inner}) AS t`)) as ParsedStatement[];
+          scan = { ...(parsed[0].node.from_table as Node), alias: occ.alias };
+        } else {
+          files = filesOf(i);
+          scan = await scanNode(conn, occ.table, files.map((f) => f.path), occ.alias);
+        }
+        inputs.push(inputOf(occ, files.map((f) => f.path), files));
+        for (const k of Object.keys(ref)) delete ref[k];
+        Object.assign(ref, scan);
+      }
+      const splitName = `${occurrences[big].table.schema}.${occurrences[big].table.name}`;
+      inputs.sort((a, b) => Number(b.table === splitName) - Number(a.table === splitName));
+      return { id: `${stageId}f${g}`, stage: stageId, sql: await render(conn, { node }), inputs };
+    }));
+    const bigOcc = occurrences[big];
+    const stage: Stage = {
+      id: stageId,
+      kind: 'co-partitioned',
+      table: [...keyed.keys()].map((i) => `${occurrences[i].table.schema}.${occurrences[i].table.name}`).join(' ⋈ '),
+      output: `${opts.prefix}_${stageId}`,
+      fragments,
+      pruning: pruned[big].report,
+      pushed: { columns: bigOcc.columns, filters: pruned[big].filters },
+    };
+    notes.push(
+      `${note}: ` +
+        [...keyed].map(([i, key]) => `${occurrences[i].table.schema}.${occurrences[i].table.name} by ${key}`).join(', ') +
+        ` split into ${ranged.length} key ranges from the files' statistics (no shuffle: each fragment reads the files of its range and keeps its rows); ${how}`,
+    );
+    occurrences.forEach((o, i) => {
+      if (keyed.has(i)) return;
+      const r = pruned[i].report;
+      notes.push(`broadcast ${o.table.schema}.${o.table.name} AS ${o.alias}: ${r.filesKept} of ${r.filesTotal} files, ${r.bytesKept} of ${r.bytesTotal} bytes`);
+    });
+    const mergeSql = merge ? await render(conn, { node: merge(stage.output) }) : null;
+    return { kind: 'distributed', sql, stages: [stage], merge: mergeSql, notes, columns: described.names };
+  }
+
   async function shuffleJoin(
     fragmentNode: Node,
     merge: ((output: string) => Node) | null,
@@ -504,6 +621,16 @@ export async function planQuery(
     shuffled: Map<number, string>,
     note: string,
   ): Promise<PlannedQuery | null> {
+    // the fragment's table references, in the statement's order: the same tables may appear several
+    // times with one alias (TPC-H Q17's two unaliased lineitem), so match them by position
+    const order = baseTables(root).map((n) => occurrences.findIndex((o) => o.ref === n));
+    const fragmentOrder = baseTables(fragmentNode);
+    if (order.includes(-1) || fragmentOrder.length !== order.length ||
+        fragmentOrder.some((n, i) => n.table_name !== occurrences[order[i]].ref.table_name || n.alias !== occurrences[order[i]].ref.alias)) {
+      return null;
+    }
+    const ranged = await rangeJoin(fragmentNode, merge, how, pruned, big, filesOf, shuffled, note, order);
+    if (ranged) return ranged;
     const scratch = opts.scratch as string;
     const partitions = fragmentsPerStage;
     const template = ((await parse(conn, `SELECT hash(CAST(x AS HUGEINT)) % ${partitions} AS ${PART_COLUMN}`)) as ParsedStatement[])[0].node;
@@ -540,14 +667,6 @@ export async function planQuery(
         pruning: pruned[i].report,
         pushed: { columns: occ.columns, filters: pruned[i].filters },
       });
-    }
-    // the fragment's table references, in the statement's order: the same tables may appear several
-    // times with one alias (TPC-H Q17's two unaliased lineitem), so match them by position
-    const order = baseTables(root).map((n) => occurrences.findIndex((o) => o.ref === n));
-    const fragmentOrder = baseTables(fragmentNode);
-    if (order.includes(-1) || fragmentOrder.length !== order.length ||
-        fragmentOrder.some((n, i) => n.table_name !== occurrences[order[i]].ref.table_name || n.alias !== occurrences[order[i]].ref.alias)) {
-      return null;
     }
     const stageId = 's0';
     const fragments: Fragment[] = await Promise.all(Array.from({ length: partitions }, async (_, k) => {

@@ -38,8 +38,8 @@ from tpch_tables import LAYOUTS, create_views_sql  # noqa: E402
 URI = os.environ["SKEIN_TPCH_URI"]
 USER = os.environ.get("SKEIN_TPCH_USER") or os.environ.get("SKEIN_TEST_USER")
 PASSWORD = os.environ.get("SKEIN_TPCH_PASSWORD") or os.environ.get("SKEIN_TEST_PASSWORD")
-# schema -> the layout whose reference answers it must give
-SCHEMAS = dict((e.split("=", 1) * 2)[:2] for e in os.environ.get("SKEIN_TPCH_LAYOUTS", " ".join(LAYOUTS)).split())
+# schema -> the layout whose reference answers it must give ("lake=single", or just "single")
+SCHEMAS = {e.partition("=")[0]: e.partition("=")[2] or e for e in os.environ.get("SKEIN_TPCH_LAYOUTS", " ".join(LAYOUTS)).split()}
 SELECTED_LAYOUTS = list(SCHEMAS)
 CACHE_CHECK = os.environ.get("SKEIN_TPCH_CACHE_CHECK")
 SELECTED_QUERIES = [int(n) for n in os.environ.get("SKEIN_TPCH_ONLY", " ".join(map(str, range(1, 23)))).split()]

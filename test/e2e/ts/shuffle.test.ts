@@ -66,7 +66,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'skein-shuffle-test-'));
   lake = join(dir, 'lake');
   scratch = join(dir, 'scratch');
-  for (const t of ['orders', 'items', 'nations']) mkdirSync(join(lake, 'main', t), { recursive: true });
+  for (const t of ['orders', 'items', 'nations', 'ordersr', 'itemsr']) mkdirSync(join(lake, 'main', t), { recursive: true });
   duck = await DuckDBInstance.create(':memory:');
   conn = await duck.connect();
   // every file spans the whole key range, so co-location cannot narrow a broadcast: a shuffle is the way
@@ -87,7 +87,15 @@ beforeAll(async () => {
   }
   await conn.run(`COPY (SELECT * FROM (VALUES (0, 'zero'), (1, 'one'), (2, 'two'), (3, 'three')) v(nkey, name))
     TO ${quoteLiteral(join(lake, 'main', 'nations', 'n.parquet'))} (FORMAT parquet)`);
-  for (const t of ['orders', 'items', 'nations']) {
+  // the same rows written in key order, one key range per file (as TPC-H writes orders and lineitem):
+  // partitions by key range need no shuffle
+  for (let f = 0; f < 4; f++) {
+    await conn.run(`COPY (SELECT * FROM read_parquet(${quoteLiteral(join(lake, 'main', 'orders', '*.parquet'))})
+        WHERE okey // 1500 = ${f} ORDER BY okey) TO ${quoteLiteral(join(lake, 'main', 'ordersr', `o${f}.parquet`))} (FORMAT parquet)`);
+    await conn.run(`COPY (SELECT * FROM read_parquet(${quoteLiteral(join(lake, 'main', 'items', '*.parquet'))})
+        WHERE okey // 1700 = ${f} ${f === 0 ? 'OR okey IS NULL' : ''} ORDER BY okey) TO ${quoteLiteral(join(lake, 'main', 'itemsr', `i${f}.parquet`))} (FORMAT parquet)`);
+  }
+  for (const t of ['orders', 'items', 'nations', 'ordersr', 'itemsr']) {
     await conn.run(`CREATE VIEW ${t} AS SELECT * FROM read_parquet(${quoteLiteral(join(lake, 'main', t, '*.parquet'))})`);
   }
   ({ server, client } = await start({}));
@@ -192,6 +200,21 @@ describe('statements partitioned by a key', () => {
     const [expected, got] = await Promise.all([viaDuckDB(sql), viaSkein(kp.client, sql)]);
     expect(plain(got, ordered)).toEqual(plain(expected, ordered));
     expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  it.each(PARTITIONED)('%s, over tables laid out by key ranges: no shuffle, DuckDB\'s answer', async (_name, sql0, ordered) => {
+    const sql = sql0.replace(/\borders\b/g, 'ordersr').replace(/\bitems\b/g, 'itemsr');
+    const plan = await explain(kp.client, sql);
+    expect(plan).toMatch(/stage s0 \((co-partitioned|shuffle-join)\)/);
+    const [expected, got] = await Promise.all([viaDuckDB(sql), viaSkein(kp.client, sql)]);
+    expect(plain(got, ordered)).toEqual(plain(expected, ordered));
+  });
+
+  it('key ranges from file statistics replace the shuffle', async () => {
+    const plan = await explain(kp.client, 'SELECT count(*) FROM ordersr o WHERE EXISTS (SELECT 1 FROM itemsr i WHERE i.okey = o.okey)');
+    expect(plan).toMatch(/stage s0 \(co-partitioned\)/);
+    expect(plan).toMatch(/split into \d key ranges from the files' statistics/);
+    expect(plan).not.toMatch(/repartition/);
   });
 
   const GATHERED: Array<[string, string]> = [

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { EngineFunction } from '../../../src/executors/lambda/engine-function';
-import { LambdaContext } from '../../../src/executors/lambda/handlers';
+import { LambdaContext, StreamingResponse } from '../../../src/executors/lambda/handlers';
 import { decodeIpcStream } from '../../../src/executors/lambda/ipc';
 import { EngineReply, PingReply, RunReply } from '../../../src/executors/lambda/protocol';
 import { handlerNameOf } from '../../../src/executors/lambda/runtime';
@@ -40,8 +40,9 @@ afterAll(async () => {
   if (results) rmSync(results, { recursive: true, force: true });
 });
 
-function failed(r: EngineReply): { code: number; error: string } {
-  expect(r.ok).toBe(false);
+function failed(r: EngineReply | StreamingResponse): { code: number; error: string } {
+  expect(r).not.toBeInstanceOf(StreamingResponse);
+  expect((r as EngineReply).ok).toBe(false);
   return r as unknown as { code: number; error: string };
 }
 
@@ -97,6 +98,15 @@ describe('Engine function handler', () => {
     const l = failed(await fn.handle({ v: 1, op: 'run', id: 'd2', fragment: signFragment(slow, SECRET) }, ctx(1500)));
     expect(l.code).toBe(status.DEADLINE_EXCEEDED);
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('streams the IPC stream when asked (any size), exactly DuckDB\'s rows', async () => {
+    const f = scanFragment('st', data.files, 'g, count(*) AS n', 'TRUE GROUP BY g ORDER BY g');
+    const r = await fn.handle({ v: 1, op: 'run', id: 'st1', fragment: signFragment(f, SECRET), stream: true }, ctx());
+    expect(r).toBeInstanceOf(StreamingResponse);
+    const parts: Uint8Array[] = [];
+    for await (const c of (r as StreamingResponse).body) parts.push(c);
+    expect(arrowRows(decodeIpcStream(Buffer.concat(parts), 'test').batches)).toEqual(await duckdbRows(f.sql));
   });
 
   it('refuses fragments not signed with its secret', async () => {
