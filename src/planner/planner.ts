@@ -434,11 +434,7 @@ export async function planQuery(
     };
     notes.push(`inner join of ${occurrences.length} lake tables: ${bigOcc.table.schema}.${bigOcc.table.name} split over ${fragments.length} fragments, the others read whole by each (broadcast); ${how}`);
     if (colocated > 0) notes.push(`co-located: ${colocated} table reads narrowed to the files whose join-key ranges overlap the fragment's`);
-    occurrences.forEach((o, i) => {
-      if (i === big) return;
-      const r = pruned[i].report;
-      notes.push(`broadcast ${o.table.schema}.${o.table.name} AS ${o.alias}: ${r.filesKept} of ${r.filesTotal} files, ${r.bytesKept} of ${r.bytesTotal} bytes`);
-    });
+    broadcastNotes((i) => i === big, pruned);
     const mergeSql = merge ? await render(conn, { node: merge(stage.output) }) : null;
     return { kind: 'distributed', sql, stages: [stage], merge: mergeSql, notes, columns: described.names };
   }
@@ -494,6 +490,30 @@ export async function planQuery(
    * partition, so every joined row comes from exactly one fragment and the fragments' rows combine
    * as in a broadcast join: streamed through, top-N or partial aggregates.
    */
+  const nameOf = (i: number): string => `${occurrences[i].table.schema}.${occurrences[i].table.name}`;
+
+  /** The one stage whose fragments each join one key partition of the `keyed` tables. */
+  function keyedStage(kind: StageKind, keyed: Map<number, string>, big: number, pruned: Awaited<ReturnType<typeof prune>>[], fragments: Fragment[]): Stage {
+    return {
+      id: 's0',
+      kind,
+      table: [...keyed.keys()].map(nameOf).join(' ⋈ '),
+      output: `${opts.prefix}_s0`,
+      fragments,
+      pruning: pruned[big].report,
+      pushed: { columns: occurrences[big].columns, filters: pruned[big].filters },
+    };
+  }
+
+  /** EXPLAIN notes for the tables every fragment reads whole. */
+  function broadcastNotes(except: (i: number) => boolean, pruned: Awaited<ReturnType<typeof prune>>[]): void {
+    occurrences.forEach((o, i) => {
+      if (except(i)) return;
+      const r = pruned[i].report;
+      notes.push(`broadcast ${nameOf(i)} AS ${o.alias}: ${r.filesKept} of ${r.filesTotal} files, ${r.bytesKept} of ${r.bytesTotal} bytes`);
+    });
+  }
+
   /**
    * Key partitioning without shuffle files, when the tables' files already sit in key ranges (files
    * written in key order, as TPC-H's orders and lineitem): the split table's file groups give the
@@ -587,26 +607,13 @@ export async function planQuery(
       inputs.sort((a, b) => Number(b.table === splitName) - Number(a.table === splitName));
       return { id: `${stageId}f${g}`, stage: stageId, sql: await render(conn, { node }), inputs };
     }));
-    const bigOcc = occurrences[big];
-    const stage: Stage = {
-      id: stageId,
-      kind: 'co-partitioned',
-      table: [...keyed.keys()].map((i) => `${occurrences[i].table.schema}.${occurrences[i].table.name}`).join(' ⋈ '),
-      output: `${opts.prefix}_${stageId}`,
-      fragments,
-      pruning: pruned[big].report,
-      pushed: { columns: bigOcc.columns, filters: pruned[big].filters },
-    };
+    const stage = keyedStage('co-partitioned', keyed, big, pruned, fragments);
     notes.push(
       `${note}: ` +
-        [...keyed].map(([i, key]) => `${occurrences[i].table.schema}.${occurrences[i].table.name} by ${key}`).join(', ') +
+        [...keyed].map(([i, key]) => `${nameOf(i)} by ${key}`).join(', ') +
         ` split into ${ranged.length} key ranges from the files' statistics (no shuffle: each fragment reads the files of its range and keeps its rows); ${how}`,
     );
-    occurrences.forEach((o, i) => {
-      if (keyed.has(i)) return;
-      const r = pruned[i].report;
-      notes.push(`broadcast ${o.table.schema}.${o.table.name} AS ${o.alias}: ${r.filesKept} of ${r.filesTotal} files, ${r.bytesKept} of ${r.bytesTotal} bytes`);
-    });
+    broadcastNotes((i) => keyed.has(i), pruned);
     const mergeSql = merge ? await render(conn, { node: merge(stage.output) }) : null;
     return { kind: 'distributed', sql, stages: [stage], merge: mergeSql, notes, columns: described.names };
   }
@@ -698,27 +705,13 @@ export async function planQuery(
       }
       return { id: `${stageId}f${k}`, stage: stageId, sql: await render(conn, { node }), inputs };
     }));
-    const bigOcc = occurrences[big];
-    const joinStage: Stage = {
-      id: stageId,
-      kind: 'shuffle-join',
-      table: [...shuffled.keys()].map((i) => `${occurrences[i].table.schema}.${occurrences[i].table.name}`).join(' ⋈ '),
-      output: `${opts.prefix}_${stageId}`,
-      fragments,
-      pruning: pruned[big].report,
-      pushed: { columns: bigOcc.columns, filters: pruned[big].filters },
-      dependsOn: stages.map((s) => s.id),
-    };
+    const joinStage: Stage = { ...keyedStage('shuffle-join', shuffled, big, pruned, fragments), dependsOn: stages.map((st) => st.id) };
     notes.push(
       `${note}: ` +
-        [...shuffled].map(([i, key]) => `${occurrences[i].table.schema}.${occurrences[i].table.name} by ${key}`).join(', ') +
+        [...shuffled].map(([i, key]) => `${nameOf(i)} by ${key}`).join(', ') +
         ` repartitioned into ${partitions} partitions (hash of the key), one join fragment per partition; ${how}`,
     );
-    occurrences.forEach((o, i) => {
-      if (shuffled.has(i)) return;
-      const r = pruned[i].report;
-      notes.push(`broadcast ${o.table.schema}.${o.table.name} AS ${o.alias}: ${r.filesKept} of ${r.filesTotal} files, ${r.bytesKept} of ${r.bytesTotal} bytes`);
-    });
+    broadcastNotes((i) => shuffled.has(i), pruned);
     const mergeSql = merge ? await render(conn, { node: merge(joinStage.output) }) : null;
     return { kind: 'distributed', sql, stages: [...stages, joinStage], merge: mergeSql, notes, columns: described.names, scratch };
   }
