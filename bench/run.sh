@@ -291,7 +291,7 @@ run_fanout() {
   rm -f "$RESULTS"/fanout-*.json "$RESULTS/summary-fanout.json"
   echo "  machine S3 ceiling (s3-ceiling.mjs) ..." >&2
   node "$BENCH/s3-ceiling.mjs" --prefix s3://fanout/lake/tpch/lineitem/ --endpoint "$MOTO_URL" \
-    --key "$FANOUT_S3_KEY" --secret "$FANOUT_S3_SECRET" --concurrency 16 >"$RESULTS/s3-ceiling-fanout.json"
+    --key "$FANOUT_S3_KEY" --secret "$FANOUT_S3_SECRET" --concurrency 16 >"$RESULTS/s3-ceiling-fanout.json" 2>"$LOGS/s3-ceiling.err"
   local n mode
   for n in $ns; do
     for mode in throttled free; do

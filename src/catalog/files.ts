@@ -113,6 +113,14 @@ export async function listTable(location: string, format?: FileFormat): Promise<
   if (top?.isFile()) found.push({ path: location, size: top.size, mtimeMs: top.mtimeMs, ino: top.ino });
   else if (top?.isDirectory()) await walk(location, found);
   found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return chooseFormat(found, format);
+}
+
+/**
+ * `found` as a listing: all of it read as `format` when one is given, else the files of the most
+ * common format by extension (ties go to parquet, then csv, then json).
+ */
+export function chooseFormat<F extends FileStat>(found: F[], format?: FileFormat): { format: FileFormat | null; files: F[] } {
   if (format) return { format, files: found };
   const counts = new Map<FileFormat, number>();
   for (const f of found) {

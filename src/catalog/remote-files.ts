@@ -12,7 +12,7 @@ import { FailedPreconditionError, InvalidArgumentError } from '../errors';
 import { ObjectInfo } from '../store/object-store';
 import { asPrefix, Stores } from '../store/stores';
 import { FileFormat } from './catalog';
-import { FileStat, formatOf, Listing, skipped } from './files';
+import { chooseFormat, FileStat, Listing, skipped } from './files';
 
 /** Object-store FileStats carry the ETag: it, not mtime, says whether the object changed. */
 export type RemoteFileStat = FileStat & { etag: string };
@@ -50,17 +50,7 @@ export async function listRemoteTable(stores: Stores, location: string, format?:
     const one = await store.head(location);
     if (one) found = [statOf(one)];
   }
-  if (format) return { format, files: found };
-  const counts = new Map<FileFormat, number>();
-  for (const f of found) {
-    const fmt = formatOf(f.path);
-    if (fmt) counts.set(fmt, (counts.get(fmt) ?? 0) + 1);
-  }
-  let best: FileFormat | null = null;
-  for (const fmt of ['parquet', 'csv', 'json'] as const) {
-    if ((counts.get(fmt) ?? 0) > (best ? counts.get(best)! : 0)) best = fmt;
-  }
-  return { format: best, files: best ? found.filter((f) => formatOf(f.path) === best) : [] };
+  return chooseFormat(found, format);
 }
 
 /** Parquet footers end with: 4-byte little-endian footer length, then "PAR1". */

@@ -12,14 +12,7 @@
 import { rmSync } from 'node:fs';
 import * as A from 'apache-arrow';
 import * as grpc from '@grpc/grpc-js';
-import {
-  CancelledError,
-  DeadlineExceededError,
-  FailedPreconditionError,
-  InternalError,
-  SkeinError,
-  UnavailableError,
-} from '../errors';
+import { CancelledError, DeadlineExceededError, FailedPreconditionError, InternalError, SkeinError, UnavailableError } from '../errors';
 import { log } from '../log';
 import { Fragment } from '../planner/plan';
 import { AffinityMap } from './affinity';

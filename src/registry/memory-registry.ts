@@ -1,14 +1,7 @@
 // The embedded registry: executor records and the query log in this process's memory (used when no
 // Redis URL is configured). Same semantics as Redis: records expire unless refreshed, the log is
 // ordered by start time and bounded by retention.
-import {
-  DEFAULT_LOG_LIMIT,
-  entryTime,
-  ExecutorRecord,
-  QueryLogEntry,
-  QueryLogRange,
-  Registry,
-} from './registry';
+import { DEFAULT_LOG_LIMIT, entryTime, ExecutorRecord, QueryLogEntry, QueryLogRange, Registry } from './registry';
 
 export interface MemoryRegistryOptions {
   /** Entries older than this are dropped (ms). */

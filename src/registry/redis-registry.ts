@@ -10,14 +10,7 @@
 import { Redis } from 'ioredis';
 import { DeadlineExceededError, SkeinError, UnavailableError } from '../errors';
 import { log } from '../log';
-import {
-  DEFAULT_LOG_LIMIT,
-  entryTime,
-  ExecutorRecord,
-  QueryLogEntry,
-  QueryLogRange,
-  Registry,
-} from './registry';
+import { DEFAULT_LOG_LIMIT, entryTime, ExecutorRecord, QueryLogEntry, QueryLogRange, Registry } from './registry';
 
 export interface RedisRegistryOptions {
   url: string;

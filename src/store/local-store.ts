@@ -6,15 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs, Stats } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  FailedPreconditionError,
-  InternalError,
-  InvalidArgumentError,
-  NotFoundError,
-  PermissionDeniedError,
-  SkeinError,
-  UnavailableError,
-} from '../errors';
+import { ErrorRule, ErrorTable, typedError } from '../error-tables';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, SkeinError, UnavailableError } from '../errors';
 import { ByteRange, GetOptions, ObjectInfo, ObjectStore, PutOptions } from './object-store';
 
 /** The absolute local path a `file://` URI or plain path names. */
@@ -33,18 +26,29 @@ function infoOf(path: string, st: Stats): ObjectInfo {
   return { uri: path, size: st.size, etag: localEtag(st), lastModified: st.mtime };
 }
 
+const unavailable: ErrorRule = [UnavailableError, (f) => `local store cannot access ${f.what}: ${f.message}`];
+const missing: ErrorRule = [NotFoundError, (f) => `object ${f.what} not found`];
+const denied: ErrorRule = [PermissionDeniedError, (f) => `access to ${f.what} denied: ${f.message}`];
+
+const FS_ERRORS: ErrorTable = {
+  key: 'code',
+  byName: {
+    ENOENT: missing,
+    ENOTDIR: missing,
+    EACCES: denied,
+    EPERM: denied,
+    EISDIR: [InvalidArgumentError, (f) => `${f.what} is a directory, not an object`],
+    ENOSPC: unavailable,
+    EMFILE: unavailable,
+    ENFILE: unavailable,
+    EIO: unavailable,
+  },
+  otherwise: (f) => `local store failed on ${f.what}: ${f.message}`,
+};
+
 /** Maps a filesystem error to a typed one naming the object. */
 export function fsError(e: unknown, what: string): SkeinError {
-  if (e instanceof SkeinError) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  const msg = (e as Error).message;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new NotFoundError(`object ${what} not found`, { cause: e });
-  if (code === 'EACCES' || code === 'EPERM') return new PermissionDeniedError(`access to ${what} denied: ${msg}`, { cause: e });
-  if (code === 'EISDIR') return new InvalidArgumentError(`${what} is a directory, not an object`, { cause: e });
-  if (code === 'ENOSPC' || code === 'EMFILE' || code === 'ENFILE' || code === 'EIO') {
-    return new UnavailableError(`local store cannot access ${what}: ${msg}`, { cause: e });
-  }
-  return new InternalError(`local store failed on ${what}: ${msg}`, { cause: e });
+  return typedError(e, what, FS_ERRORS);
 }
 
 export class LocalStore implements ObjectStore {

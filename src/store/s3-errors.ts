@@ -1,75 +1,55 @@
 // S3 failures → Skein's typed errors (gRPC codes), each naming the object and S3's own reason.
-import {
-  DeadlineExceededError,
-  FailedPreconditionError,
-  InternalError,
-  InvalidArgumentError,
-  NotFoundError,
-  PermissionDeniedError,
-  SkeinError,
-  UnauthenticatedError,
-  UnavailableError,
-} from '../errors';
+import { ErrorRule, ErrorTable, requestFailed, typedError } from '../error-tables';
+import * as E from '../errors';
 
-interface AwsLikeError {
-  name?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-  BucketName?: string;
-}
+const bucketOf = (uri: string): string => /^s3:\/\/([^/]+)/.exec(uri)?.[1] ?? uri;
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+const missing: ErrorRule = [E.NotFoundError, (f) => `object ${f.what} not found`];
+const denied: ErrorRule = [E.PermissionDeniedError, (f) => `access to ${f.what} denied (S3 ${f.name})${f.detail}`];
+const badCredentials: ErrorRule = [E.PermissionDeniedError, (f) => `S3 refused the credentials for ${f.what} (${f.name})${f.detail}`];
+const conflict: ErrorRule = [E.FailedPreconditionError, (f) => `conditional write of ${f.what} failed: the object changed or exists (S3 ${f.name})`];
+const rejected: ErrorRule = [E.InvalidArgumentError, (f) => `S3 rejected ${f.what} (${f.name})${f.detail}`];
+const timedOut: ErrorRule = [E.DeadlineExceededError, (f) => `S3 request for ${f.what} timed out${f.detail}`];
+const unavailable: ErrorRule = [E.UnavailableError, (f) => `S3 unavailable for ${f.what} (${f.name})${f.detail}`];
 
-export function s3Error(e: unknown, uri: string): SkeinError {
-  if (e instanceof SkeinError) return e;
-  const err = (e ?? {}) as AwsLikeError;
-  const name = err.name ?? '';
-  const http = err.$metadata?.httpStatusCode;
-  const bucket = /^s3:\/\/([^/]+)/.exec(uri)?.[1] ?? uri;
-  const detail = err.message && err.message !== name && err.message !== 'UnknownError' ? `: ${err.message}` : '';
-  const opts = { cause: e };
-  switch (name) {
-    case 'NoSuchBucket':
-      return new NotFoundError(`bucket ${bucket} not found (reading ${uri})`, opts);
-    case 'NoSuchKey':
-    case 'NotFound':
-      return new NotFoundError(`object ${uri} not found`, opts);
-    case 'NoSuchUpload':
-      return new NotFoundError(`multipart upload for ${uri} no longer exists${detail}`, opts);
-    case 'AccessDenied':
-    case 'Forbidden':
-    case 'AllAccessDisabled':
-      return new PermissionDeniedError(`access to ${uri} denied (S3 ${name})${detail}`, opts);
-    case 'InvalidAccessKeyId':
-    case 'SignatureDoesNotMatch':
-    case 'InvalidToken':
-    case 'ExpiredToken':
-    case 'TokenRefreshRequired':
-      return new PermissionDeniedError(`S3 refused the credentials for ${uri} (${name})${detail}`, opts);
-    case 'CredentialsProviderError':
-      return new UnauthenticatedError(`no S3 credentials for ${uri}${detail}`, opts);
-    case 'PreconditionFailed':
-    case 'ConditionalRequestConflict':
-      return new FailedPreconditionError(`conditional write of ${uri} failed: the object changed or exists (S3 ${name})`, opts);
-    case 'InvalidBucketName':
-    case 'InvalidArgument':
-    case 'KeyTooLongError':
-      return new InvalidArgumentError(`S3 rejected ${uri} (${name})${detail}`, opts);
-    case 'TimeoutError':
-    case 'RequestTimeout':
-      return new DeadlineExceededError(`S3 request for ${uri} timed out${detail}`, opts);
-    case 'SlowDown':
-    case 'ServiceUnavailable':
-    case 'InternalError':
-      return new UnavailableError(`S3 unavailable for ${uri} (${name})${detail}`, opts);
-  }
-  if (http === 404) return new NotFoundError(`object ${uri} not found`, opts);
-  if (http === 403) return new PermissionDeniedError(`access to ${uri} denied (HTTP 403)${detail}`, opts);
-  if (http === 412) return new FailedPreconditionError(`conditional write of ${uri} failed (HTTP 412)`, opts);
-  if (http !== undefined && http >= 500) return new UnavailableError(`S3 unavailable for ${uri} (HTTP ${http})${detail}`, opts);
-  if (http === undefined && (NETWORK_CODES.has(err.code ?? '') || /ECONNREFUSED|socket hang up|getaddrinfo/i.test(err.message ?? ''))) {
-    return new UnavailableError(`cannot reach the object store for ${uri}: ${err.message ?? err.code}`, opts);
-  }
-  return new InternalError(`S3 request for ${uri} failed (${name || 'error'}${http ? `, HTTP ${http}` : ''})${detail}`, opts);
+const S3_ERRORS: ErrorTable = {
+  key: 'name',
+  byName: {
+    NoSuchBucket: [E.NotFoundError, (f) => `bucket ${bucketOf(f.what)} not found (reading ${f.what})`],
+    NoSuchKey: missing,
+    NotFound: missing,
+    NoSuchUpload: [E.NotFoundError, (f) => `multipart upload for ${f.what} no longer exists${f.detail}`],
+    AccessDenied: denied,
+    Forbidden: denied,
+    AllAccessDisabled: denied,
+    InvalidAccessKeyId: badCredentials,
+    SignatureDoesNotMatch: badCredentials,
+    InvalidToken: badCredentials,
+    ExpiredToken: badCredentials,
+    TokenRefreshRequired: badCredentials,
+    CredentialsProviderError: [E.UnauthenticatedError, (f) => `no S3 credentials for ${f.what}${f.detail}`],
+    PreconditionFailed: conflict,
+    ConditionalRequestConflict: conflict,
+    InvalidBucketName: rejected,
+    InvalidArgument: rejected,
+    KeyTooLongError: rejected,
+    TimeoutError: timedOut,
+    RequestTimeout: timedOut,
+    SlowDown: unavailable,
+    ServiceUnavailable: unavailable,
+    InternalError: unavailable,
+  },
+  byStatus: {
+    404: missing,
+    403: [E.PermissionDeniedError, (f) => `access to ${f.what} denied (HTTP 403)${f.detail}`],
+    412: [E.FailedPreconditionError, (f) => `conditional write of ${f.what} failed (HTTP 412)`],
+    '5xx': [E.UnavailableError, (f) => `S3 unavailable for ${f.what} (HTTP ${f.http})${f.detail}`],
+  },
+  unreachable: (f) => `cannot reach the object store for ${f.what}: ${f.reason}`,
+  otherwise: requestFailed('S3'),
+  quiet: (_name, message) => message === 'UnknownError',
+};
+
+export function s3Error(e: unknown, uri: string): E.SkeinError {
+  return typedError(e, uri, S3_ERRORS);
 }

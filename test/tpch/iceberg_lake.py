@@ -37,18 +37,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pyiceberg.catalog.sql import SqlCatalog
-from pyiceberg.io.pyarrow import compute_statistics_plan, data_file_statistics_from_parquet_metadata, parquet_path_to_id_mapping
-from pyiceberg.manifest import DataFile, DataFileContent, FileFormat, ManifestContent, ManifestEntry, ManifestEntryStatus, ManifestWriterV2
+from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
 from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.schema import Schema
-from pyiceberg.table.snapshots import Operation
-from pyiceberg.table.update.snapshot import _FastAppendFiles
 from pyiceberg.transforms import MonthTransform
 from pyiceberg.typedef import Record
 from pyiceberg.types import DateType, DecimalType, IntegerType, LongType, NestedField, StringType
 from pyiceberg.utils.datetime import date_to_days
 
 from tpch_tables import TABLES
+
+# the pyiceberg helpers shared with the e2e tests' Iceberg fixture
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e", "ts", "fixtures"))
+from iceberg_common import commit_deletes, parquet_data_file  # noqa: E402
 
 SCHEMA = "lake"
 NAMESPACE = "tpch"
@@ -88,20 +89,11 @@ class Writer:
         return uri
 
     def data_file(self, rows, partition=()):
-        schema, md = self.tbl.schema(), self.tbl.metadata
+        schema = self.tbl.schema()
         local = os.path.join(self.scratch, f"{uuid.uuid4()}.parquet")
         pq.write_table(rows.cast(schema.as_arrow()), local)
-        stats = data_file_statistics_from_parquet_metadata(
-            parquet_metadata=pq.read_metadata(local),
-            stats_columns=compute_statistics_plan(schema, md.properties),
-            parquet_column_mapping=parquet_path_to_id_mapping(schema),
-        )
         uri = self.upload(local, f"{uuid.uuid4()}.parquet")
-        out = DataFile.from_args(
-            content=DataFileContent.DATA, file_path=uri, file_format=FileFormat.PARQUET, partition=Record(*partition),
-            file_size_in_bytes=os.path.getsize(local), sort_order_id=None, spec_id=md.default_spec_id,
-            equality_ids=None, key_metadata=None, **stats.to_serialized_dict(),
-        )
+        out = parquet_data_file(local, uri, schema, self.tbl.metadata, partition)
         os.remove(local)
         return out
 
@@ -123,37 +115,6 @@ def append(tbl, data_files):
         with tx.update_snapshot().fast_append() as app:
             for f in data_files:
                 app.append_data_file(f)
-
-
-class DeleteManifestWriter(ManifestWriterV2):
-    def content(self):
-        return ManifestContent.DELETES
-
-    @property
-    def _meta(self):
-        return {**super()._meta, "content": "deletes"}
-
-
-class AddDeleteFiles(_FastAppendFiles):
-    """A snapshot adding delete files (pyiceberg 0.12 commits none itself): a delete manifest plus
-    every manifest of the parent snapshot."""
-
-    def _manifests(self):
-        spec = self._transaction.table_metadata.spec()
-        writer = DeleteManifestWriter(spec, self.schema(), self.new_manifest_output(), self._snapshot_id, self._compression)
-        with writer:
-            for f in self._added_data_files:
-                writer.add(ManifestEntry.from_args(status=ManifestEntryStatus.ADDED, snapshot_id=self._snapshot_id,
-                                                   sequence_number=None, file_sequence_number=None, data_file=f))
-        return [writer.to_manifest_file()] + self._existing_manifests()
-
-
-def commit_deletes(tbl, files):
-    with tbl.transaction() as tx:
-        producer = AddDeleteFiles(operation=Operation.DELETE, transaction=tx, io=tbl.io)
-        for f in files:
-            producer.append_data_file(f)
-        producer.commit()
 
 
 def months_since_epoch(dates):

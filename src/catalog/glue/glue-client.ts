@@ -10,17 +10,8 @@ import {
   Partition,
   Table,
 } from '@aws-sdk/client-glue';
-import {
-  DeadlineExceededError,
-  FailedPreconditionError,
-  InternalError,
-  InvalidArgumentError,
-  NotFoundError,
-  PermissionDeniedError,
-  SkeinError,
-  UnauthenticatedError,
-  UnavailableError,
-} from '../../errors';
+import { ErrorRule, ErrorTable, requestFailed, typedError } from '../../error-tables';
+import * as E from '../../errors';
 
 export interface GlueClientConfig {
   region: string;
@@ -32,59 +23,48 @@ export interface GlueClientConfig {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
-interface AwsLikeError {
-  name?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-}
+const denied: ErrorRule = [E.PermissionDeniedError, (f) => `access to ${f.what} denied (Glue ${f.name})${f.detail}`];
+const badCredentials: ErrorRule = [E.PermissionDeniedError, (f) => `Glue refused the credentials reading ${f.what} (${f.name})${f.detail}`];
+const rejected: ErrorRule = [E.InvalidArgumentError, (f) => `Glue rejected the request for ${f.what} (${f.name})${f.detail}`];
+const timedOut: ErrorRule = [E.DeadlineExceededError, (f) => `Glue timed out reading ${f.what}${f.detail}`];
+const unavailable: ErrorRule = [E.UnavailableError, (f) => `Glue unavailable reading ${f.what} (${f.name})${f.detail}`];
 
-const NETWORK = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|socket hang up/i;
+const GLUE_ERRORS: ErrorTable = {
+  key: 'name',
+  byName: {
+    EntityNotFoundException: [E.NotFoundError, (f) => `${f.what} not found${f.detail}`],
+    AccessDeniedException: denied,
+    AccessDenied: denied,
+    UnrecognizedClientException: badCredentials,
+    InvalidSignatureException: badCredentials,
+    SignatureDoesNotMatch: badCredentials,
+    InvalidClientTokenId: badCredentials,
+    ExpiredTokenException: badCredentials,
+    ExpiredToken: badCredentials,
+    CredentialsProviderError: [E.UnauthenticatedError, (f) => `no AWS credentials to read ${f.what} from Glue${f.detail}`],
+    InvalidInputException: rejected,
+    ValidationException: rejected,
+    GlueEncryptionException: [E.FailedPreconditionError, (f) => `${f.what} cannot be decrypted (Glue ${f.name})${f.detail}`],
+    OperationTimeoutException: timedOut,
+    TimeoutError: timedOut,
+    ThrottlingException: unavailable,
+    InternalServiceException: unavailable,
+    ServiceUnavailableException: unavailable,
+  },
+  byStatus: {
+    404: [E.NotFoundError, (f) => `${f.what} not found (HTTP 404)${f.detail}`],
+    403: [E.PermissionDeniedError, (f) => `access to ${f.what} denied (HTTP 403)${f.detail}`],
+    '5xx': [E.UnavailableError, (f) => `Glue unavailable reading ${f.what} (HTTP ${f.http})${f.detail}`],
+  },
+  unreachable: (f) => `cannot reach Glue to read ${f.what}: ${f.reason}`,
+  otherwise: requestFailed('Glue'),
+  // a reply the SDK could not parse (a proxy's or an emulator's XML error page) says nothing useful
+  quiet: (name) => name === 'SyntaxError',
+};
 
 /** A Glue failure as a Skein error; `what` names the object (`glue database sales`, `glue table sales.events`). */
-export function glueError(e: unknown, what: string): SkeinError {
-  if (e instanceof SkeinError) return e;
-  const err = (e ?? {}) as AwsLikeError;
-  const name = err.name ?? '';
-  const http = err.$metadata?.httpStatusCode;
-  // a reply the SDK could not parse (a proxy's or an emulator's XML error page) says nothing useful
-  const detail = err.message && err.message !== name && name !== 'SyntaxError' ? `: ${err.message}` : '';
-  const opts = { cause: e };
-  switch (name) {
-    case 'EntityNotFoundException':
-      return new NotFoundError(`${what} not found${detail}`, opts);
-    case 'AccessDeniedException':
-    case 'AccessDenied':
-      return new PermissionDeniedError(`access to ${what} denied (Glue ${name})${detail}`, opts);
-    case 'UnrecognizedClientException':
-    case 'InvalidSignatureException':
-    case 'SignatureDoesNotMatch':
-    case 'InvalidClientTokenId':
-    case 'ExpiredTokenException':
-    case 'ExpiredToken':
-      return new PermissionDeniedError(`Glue refused the credentials reading ${what} (${name})${detail}`, opts);
-    case 'CredentialsProviderError':
-      return new UnauthenticatedError(`no AWS credentials to read ${what} from Glue${detail}`, opts);
-    case 'InvalidInputException':
-    case 'ValidationException':
-      return new InvalidArgumentError(`Glue rejected the request for ${what} (${name})${detail}`, opts);
-    case 'GlueEncryptionException':
-      return new FailedPreconditionError(`${what} cannot be decrypted (Glue ${name})${detail}`, opts);
-    case 'OperationTimeoutException':
-    case 'TimeoutError':
-      return new DeadlineExceededError(`Glue timed out reading ${what}${detail}`, opts);
-    case 'ThrottlingException':
-    case 'InternalServiceException':
-    case 'ServiceUnavailableException':
-      return new UnavailableError(`Glue unavailable reading ${what} (${name})${detail}`, opts);
-  }
-  if (http === 404) return new NotFoundError(`${what} not found (HTTP 404)${detail}`, opts);
-  if (http === 403) return new PermissionDeniedError(`access to ${what} denied (HTTP 403)${detail}`, opts);
-  if (http !== undefined && http >= 500) return new UnavailableError(`Glue unavailable reading ${what} (HTTP ${http})${detail}`, opts);
-  if (http === undefined && NETWORK.test(`${err.code ?? ''} ${err.message ?? ''}`)) {
-    return new UnavailableError(`cannot reach Glue to read ${what}: ${err.message ?? err.code}`, opts);
-  }
-  return new InternalError(`Glue request for ${what} failed (${name || 'error'}${http ? `, HTTP ${http}` : ''})${detail}`, opts);
+export function glueError(e: unknown, what: string): E.SkeinError {
+  return typedError(e, what, GLUE_ERRORS);
 }
 
 export class GlueCatalogClient {
@@ -134,7 +114,7 @@ export class GlueCatalogClient {
       const r = await this.client.send(new GetTableCommand({ CatalogId: this.catalogId, DatabaseName: database, Name: name }));
       return r.Table ?? null;
     } catch (e) {
-      if ((e as AwsLikeError).name === 'EntityNotFoundException') return null;
+      if ((e as { name?: string }).name === 'EntityNotFoundException') return null;
       throw glueError(e, `glue table ${database}.${name}`);
     }
   }

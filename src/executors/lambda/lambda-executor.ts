@@ -5,14 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as A from 'apache-arrow';
 import { ulid } from 'ulid';
-import {
-  CancelledError,
-  DeadlineExceededError,
-  FailedPreconditionError,
-  InternalError,
-  SkeinError,
-  UnavailableError,
-} from '../../errors';
+import { CancelledError, DeadlineExceededError, FailedPreconditionError, InternalError, SkeinError, UnavailableError } from '../../errors';
 import { log } from '../../log';
 import { ObjectStore } from '../../store/object-store';
 import { Executor, ExecutorStatus, FragmentResult, SignedFragment } from '../executor';

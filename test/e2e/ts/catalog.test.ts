@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as A from 'apache-arrow';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { startServer, RunningServer } from '../../../src/cli/serve';
-import { loadConfig } from '../../../src/config';
+import { RunningServer } from '../../../src/cli/serve';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { FlightSqlClient } from '../../../src/flight/client';
 import { schemaFromBytes } from '../../../src/flight/ipc';
 import { sql } from '../../../src/flight/proto';
+import { closeAll, duckRows, flightClient, plain, rawFlight, skeinRows, startLakeServer } from './lake-helpers';
 import { command, RawFlight } from './raw-flight';
 
 const USER = { user: 'lake', password: 'pw-lake' };
@@ -26,25 +26,8 @@ let raw: RawFlight;
 
 const events = (): string => join(root, 'sales', 'events');
 
-/** Rows as JSON text (bigints as strings), to compare results from Arrow and from DuckDB. */
-function plain(rows: unknown[][]): string {
-  return JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
-}
-
-async function viaSkein(query: string): Promise<unknown[][]> {
-  const out: unknown[][] = [];
-  for await (const batch of await client.query(query)) {
-    for (const row of batch) {
-      out.push(row.toArray());
-    }
-  }
-  return out;
-}
-
-async function viaDuckDB(query: string): Promise<unknown[][]> {
-  const r = await conn.runAndReadAll(query);
-  return r.getRowsJS() as unknown[][];
-}
+const viaSkein = (query: string): Promise<unknown[][]> => skeinRows(client, query);
+const viaDuckDB = (query: string): Promise<unknown[][]> => duckRows(conn, query);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'skein-lake-'));
@@ -56,26 +39,13 @@ beforeAll(async () => {
                         FROM range(600) t(i)) TO ${quoteLiteral(events())} (FORMAT parquet, PARTITION_BY (year, month))`);
   await conn.run(`COPY (SELECT i AS k, 'v' || i AS v FROM range(10) t(i))
                   TO ${quoteLiteral(join(root, 'sales', 'single', 'data.parquet'))} (FORMAT parquet)`);
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      port: 0,
-      users: [{ username: USER.user, password: USER.password }],
-      catalog: { root, refreshSeconds: 0.2 },
-    },
-  });
-  server = await startServer(config);
-  client = new FlightSqlClient({ host: '127.0.0.1', port: server.port, ...USER });
-  await client.authenticate();
-  raw = new RawFlight(server.port, USER.user, USER.password);
-  await raw.authenticate();
+  server = await startLakeServer(USER, { catalog: { root, refreshSeconds: 0.2 } });
+  client = await flightClient(server, USER);
+  raw = await rawFlight(server, USER);
 });
 
 afterAll(async () => {
-  client?.close();
-  await server?.close();
-  conn?.closeSync();
-  duck?.closeSync();
+  await closeAll(client, server, conn, duck);
   rmSync(dir, { recursive: true, force: true });
 });
 

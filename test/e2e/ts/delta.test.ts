@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { startServer, RunningServer } from '../../../src/cli/serve';
-import { loadConfig } from '../../../src/config';
+import { RunningServer } from '../../../src/cli/serve';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { FlightSqlClient } from '../../../src/flight/client';
 import { runPython } from '../../services/services';
 import { IcebergFixture, writeIcebergTables } from './fixtures/iceberg-fixture';
+import { flightClient, startLakeServer } from './lake-helpers';
 
 const USER = { user: 'delta', password: 'pw-delta' };
 const SCRIPT = join(__dirname, 'fixtures', 'delta_tables.py');
@@ -72,19 +72,8 @@ beforeAll(async () => {
       ],
     }),
   );
-  server = await startServer(
-    loadConfig({
-      env: {},
-      overrides: {
-        port: 0,
-        users: [{ username: USER.user, password: USER.password }],
-        catalog: { file: catalogFile, refreshSeconds: 600 },
-        executors: { count: 2 },
-      },
-    }),
-  );
-  client = new FlightSqlClient({ host: '127.0.0.1', port: server.port, ...USER });
-  await client.authenticate();
+  server = await startLakeServer(USER, { catalog: { file: catalogFile, refreshSeconds: 600 }, executors: { count: 2 } });
+  client = await flightClient(server, USER);
 }, 180_000);
 
 afterAll(async () => {

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as A from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { startServer, RunningServer } from '../../../src/cli/serve';
-import { loadConfig } from '../../../src/config';
+import { RunningServer } from '../../../src/cli/serve';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { decodeFlightData, encodeFlightData, recordBatchParts } from '../../../src/flight/ipc';
 import { codecs, sql as proto } from '../../../src/flight/proto';
+import { explainRows, rawFlight, startLakeServer } from './lake-helpers';
 import { command, RawFlight } from './raw-flight';
 import { LAKE_QUERIES, LakeQuery } from './distributed-queries';
 
@@ -127,10 +127,7 @@ async function expectSame(q: LakeQuery): Promise<Answer> {
 
 /** EXPLAIN rows (explain_key → explain_value) from the distributed server. */
 async function explain(query: string): Promise<Map<string, string>> {
-  const t = await two.query(query);
-  const out = new Map<string, string>();
-  for (const row of t.toArray() as { explain_key: string; explain_value: string }[]) out.set(row.explain_key, row.explain_value);
-  return out;
+  return explainRows(two, query);
 }
 
 /** A prepared statement executed with one row of parameters (bound through DoPut). */
@@ -146,17 +143,7 @@ async function preparedAnswer(c: RawFlight, query: string, params: A.Table): Pro
 }
 
 async function start(executors: number): Promise<RunningServer> {
-  return startServer(
-    loadConfig({
-      env: {},
-      overrides: {
-        port: 0,
-        users: [{ username: USER.user, password: USER.password }],
-        catalog: { root: join(dir, 'lake'), refreshSeconds: 600 },
-        executors: { count: executors },
-      },
-    }),
-  );
+  return startLakeServer(USER, { catalog: { root: join(dir, 'lake'), refreshSeconds: 600 }, executors: { count: executors } });
 }
 
 beforeAll(async () => {
@@ -206,9 +193,7 @@ beforeAll(async () => {
   }
   single = await start(0);
   dist = await start(2);
-  one = new RawFlight(single.port, USER.user, USER.password, 30_000);
-  two = new RawFlight(dist.port, USER.user, USER.password, 30_000);
-  await Promise.all([one.authenticate(), two.authenticate()]);
+  [one, two] = await Promise.all([rawFlight(single, USER, 30_000), rawFlight(dist, USER, 30_000)]);
 });
 
 afterAll(async () => {

@@ -17,9 +17,10 @@ import { loadConfig } from '../../../src/config';
 import { ChildProcessExecutor, startChildExecutors } from '../../../src/executors/child-process';
 import { ecsSchema } from '../../../src/executors/cloud-config';
 import { FargateFleetOptions, startFargateExecutors } from '../../../src/executors/ecs/fargate';
-import { ExecutorPool, FragmentOutput } from '../../../src/executors/pool';
+import { ExecutorPool } from '../../../src/executors/pool';
 import { freePort, MOTO_CREDENTIALS, Service, startMoto } from '../../services/services';
 import { arrowRows, duckdbRows, fileList, makeParquet, ParquetFixture, scanFragment, sorted } from '../../unit/executors/parquet-fixture';
+import { all, failure } from './pool-helpers';
 import { RawFlight } from './raw-flight';
 
 jest.setTimeout(120_000);
@@ -35,21 +36,6 @@ let ecs: ECSClient;
 let subnet: string;
 let data: ParquetFixture;
 let local: ChildProcessExecutor[] = [];
-
-async function all(it: AsyncIterable<FragmentOutput>): Promise<FragmentOutput[]> {
-  const out: FragmentOutput[] = [];
-  for await (const o of it) out.push(o);
-  return out;
-}
-
-async function failure(p: Promise<unknown>): Promise<{ code?: number; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return { code: (e as { code?: number }).code, message: (e as Error).message };
-  }
-  throw new Error('expected a failure');
-}
 
 /** moto's ECS task lifecycle: `times` DescribeTasks calls per step (RUNNING → DEACTIVATING → … → STOPPED). */
 async function taskLifecycle(times: number): Promise<void> {

@@ -4,22 +4,17 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { status } from '@grpc/grpc-js';
 import { ChildProcessExecutor, defaultEntry, startChildExecutors } from '../../../src/executors/child-process';
-import { ExecutorPool, FragmentOutput } from '../../../src/executors/pool';
+import { ExecutorPool } from '../../../src/executors/pool';
 import { RemoteExecutor } from '../../../src/executors/remote';
 import { signFragment } from '../../../src/executors/signing';
 import { Fragment } from '../../../src/planner/plan';
 import { arrowRows, duckdbRows, fileList, makeParquet, ParquetFixture, scanFragment, sorted } from '../../unit/executors/parquet-fixture';
+import { all } from './pool-helpers';
 
 const SECRET = 'child-process-secret-0123';
 const SELECT = 'id, g, name, amount, flag, day';
 const WHERE = 'g IN (1, 2, 5) AND (amount IS NULL OR amount > 100)';
 const SLOW_SQL = 'SELECT count(*) AS n FROM range(300000) a, range(300000) b WHERE (a.range * b.range) % 7 = 3';
-
-async function all(it: AsyncIterable<FragmentOutput>): Promise<FragmentOutput[]> {
-  const out: FragmentOutput[] = [];
-  for await (const o of it) out.push(o);
-  return out;
-}
 
 async function codeOf(p: Promise<unknown>): Promise<number | undefined> {
   try {

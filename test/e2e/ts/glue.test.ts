@@ -20,14 +20,14 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-glue';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { startServer, RunningServer } from '../../../src/cli/serve';
-import { loadConfig } from '../../../src/config';
+import { RunningServer } from '../../../src/cli/serve';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { FlightSqlClient } from '../../../src/flight/client';
 import { schemaFromBytes } from '../../../src/flight/ipc';
 import { sql } from '../../../src/flight/proto';
 import { MOTO_CREDENTIALS, runPython, Service, startMoto } from '../../services/services';
 import { IcebergFixture, writeIcebergTables } from './fixtures/iceberg-fixture';
+import { closeAll, duckRows, flightClient, plain, rawFlight, skeinRows, startLakeServer } from './lake-helpers';
 import { command, RawFlight } from './raw-flight';
 
 const USER = { user: 'glue', password: 'pw-glue' };
@@ -77,20 +77,8 @@ function metadataFiles(location: string): string[] {
     .map((n) => join(dirOf, n));
 }
 
-/** Rows as JSON text (bigints as strings), to compare results from Arrow and from DuckDB. */
-function plain(rows: unknown[][]): string {
-  return JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
-}
-
-async function viaSkein(query: string): Promise<unknown[][]> {
-  const out: unknown[][] = [];
-  for await (const batch of await client.query(query)) for (const row of batch) out.push(row.toArray());
-  return out;
-}
-
-async function viaDuckDB(query: string): Promise<unknown[][]> {
-  return (await conn.runAndReadAll(query)).getRowsJS() as unknown[][];
-}
+const viaSkein = (query: string): Promise<unknown[][]> => skeinRows(client, query);
+const viaDuckDB = (query: string): Promise<unknown[][]> => duckRows(conn, query);
 
 async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -238,35 +226,24 @@ beforeAll(async () => {
     }),
   );
 
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      port: 0,
-      users: [{ username: USER.user, password: USER.password }],
-      catalog: {
-        refreshSeconds: 0.3,
-        glue: { region: REGION, endpoint: moto.url, ttlSeconds: 1, databases: ['sales', 'ops', 'lakehouse'],
-                accessKeyId: MOTO_CREDENTIALS.accessKeyId, secretAccessKey: MOTO_CREDENTIALS.secretAccessKey },
-      },
-      executors: { count: 2, mode: 'in-process' },
-      store: {
-        s3: { endpoint: moto.url, region: REGION, forcePathStyle: true, accessKeyId: MOTO_CREDENTIALS.accessKeyId, secretAccessKey: MOTO_CREDENTIALS.secretAccessKey },
-      },
-      sandbox: { enabled: true, allowedDirectories: [join(dir, 'lake'), fx.warehouse, deltaDir] },
+  server = await startLakeServer(USER, {
+    catalog: {
+      refreshSeconds: 0.3,
+      glue: { region: REGION, endpoint: moto.url, ttlSeconds: 1, databases: ['sales', 'ops', 'lakehouse'],
+              accessKeyId: MOTO_CREDENTIALS.accessKeyId, secretAccessKey: MOTO_CREDENTIALS.secretAccessKey },
     },
+    executors: { count: 2, mode: 'in-process' },
+    store: {
+      s3: { endpoint: moto.url, region: REGION, forcePathStyle: true, accessKeyId: MOTO_CREDENTIALS.accessKeyId, secretAccessKey: MOTO_CREDENTIALS.secretAccessKey },
+    },
+    sandbox: { enabled: true, allowedDirectories: [join(dir, 'lake'), fx.warehouse, deltaDir] },
   });
-  server = await startServer(config);
-  client = new FlightSqlClient({ host: '127.0.0.1', port: server.port, ...USER });
-  await client.authenticate();
-  raw = new RawFlight(server.port, USER.user, USER.password);
-  await raw.authenticate();
+  client = await flightClient(server, USER);
+  raw = await rawFlight(server, USER);
 }, 120_000);
 
 afterAll(async () => {
-  client?.close();
-  await server?.close();
-  conn?.closeSync();
-  duck?.closeSync();
+  await closeAll(client, server, conn, duck);
   glue?.destroy();
   s3?.destroy();
   if (fx) rmSync(fx.warehouse, { recursive: true, force: true });
@@ -470,18 +447,10 @@ describe('Glue access denied', () => {
     const key = await iam({ Action: 'CreateAccessKey', UserName: 'analyst' });
     const accessKeyId = /<AccessKeyId>([^<]+)</.exec(key)![1];
     const secretAccessKey = /<SecretAccessKey>([^<]+)</.exec(key)![1];
-    denied = await startServer(
-      loadConfig({
-        env: {},
-        overrides: {
-          port: 0,
-          users: [{ username: USER.user, password: USER.password }],
-          catalog: { refreshSeconds: 600, glue: { region: REGION, endpoint: guarded.url, ttlSeconds: 1, accessKeyId, secretAccessKey } },
-        },
-      }),
-    );
-    deniedClient = new FlightSqlClient({ host: '127.0.0.1', port: denied.port, ...USER });
-    await deniedClient.authenticate();
+    denied = await startLakeServer(USER, {
+      catalog: { refreshSeconds: 600, glue: { region: REGION, endpoint: guarded.url, ttlSeconds: 1, accessKeyId, secretAccessKey } },
+    });
+    deniedClient = await flightClient(denied, USER);
   }, 60_000);
 
   afterAll(async () => {

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as A from 'apache-arrow';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { RunningServer, startServer } from '../../../src/cli/serve';
-import { loadConfig } from '../../../src/config';
+import { RunningServer } from '../../../src/cli/serve';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { IcebergFixture, writeIcebergTables } from './fixtures/iceberg-fixture';
+import { closeAll, rawFlight, startLakeServer } from './lake-helpers';
 import { outcome, RawFlight } from './raw-flight';
 
 const USER = { user: 'ice', password: 'pw-ice' };
@@ -104,26 +104,15 @@ beforeAll(async () => {
       ],
     }),
   );
-  server = await startServer(
-    loadConfig({
-      env: {},
-      overrides: {
-        port: 0,
-        users: [{ username: USER.user, password: USER.password }],
-        catalog: { root: join(fx.warehouse, 'lake'), file: catalogFile, refreshSeconds: 600 },
-        executors: { count: 2 },
-      },
-    }),
-  );
-  flight = new RawFlight(server.port, USER.user, USER.password, 60_000);
-  await flight.authenticate();
+  server = await startLakeServer(USER, {
+    catalog: { root: join(fx.warehouse, 'lake'), file: catalogFile, refreshSeconds: 600 },
+    executors: { count: 2 },
+  });
+  flight = await rawFlight(server, USER, 60_000);
 }, 180_000);
 
 afterAll(async () => {
-  flight?.close();
-  await server?.close();
-  conn?.closeSync();
-  duck?.closeSync();
+  await closeAll(flight, server, conn, duck);
   if (fx) rmSync(fx.warehouse, { recursive: true, force: true });
 });
 

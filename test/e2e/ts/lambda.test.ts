@@ -27,6 +27,7 @@ import { LambdaFunction, startLambdaFunction } from '../../services/lambda';
 import { startLocalLambda } from '../../services/lambda-local';
 import { freePort, MOTO_CREDENTIALS, REPO, Service, startMoto, VENV_PYTHON } from '../../services/services';
 import { arrowRows, duckdbRows, fileList, makeParquet, ParquetFixture, scanFragment, sorted } from '../../unit/executors/parquet-fixture';
+import { all, failure } from './pool-helpers';
 import { RawFlight } from './raw-flight';
 
 jest.setTimeout(120_000);
@@ -39,21 +40,6 @@ const SLOW_SQL = 'SELECT count(*) AS n FROM range(300000) a, range(300000) b WHE
 let data: ParquetFixture;
 let results: string;
 let fns: LambdaFunction[] = [];
-
-async function all(it: AsyncIterable<FragmentOutput>): Promise<FragmentOutput[]> {
-  const out: FragmentOutput[] = [];
-  for await (const o of it) out.push(o);
-  return out;
-}
-
-async function failure(p: Promise<unknown>): Promise<{ code?: number; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return { code: (e as { code?: number }).code, message: (e as Error).message };
-  }
-  throw new Error('expected a failure');
-}
 
 function settings(more: Partial<LambdaSettings> = {}): LambdaSettings {
   return {

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import * as A from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { logCommand } from '../../../src/cli/log';
-import { RunningServer, startServer } from '../../../src/cli/serve';
+import { RunningServer } from '../../../src/cli/serve';
 import { loadConfig } from '../../../src/config';
 import { defaultEntry } from '../../../src/executors/child-process';
 import { EXECUTOR_SECRET_ENV, READY_LINE } from '../../../src/executors/flight-executor-server';
@@ -24,6 +24,7 @@ import { openRegistry } from '../../../src/registry/open';
 import { QueryLogEntry } from '../../../src/registry/registry';
 import { Service, startRedis } from '../../services/services';
 import { arrowRows, duckdbRows } from '../../unit/executors/parquet-fixture';
+import { flightClient, startLakeServer } from './lake-helpers';
 
 const SECRET = 'registry-e2e-secret-0123456';
 const USER = { user: 'logged', password: 'pw-logged' };
@@ -100,20 +101,12 @@ beforeAll(async () => {
   expectedAgg = await duckdbRows(AGG.replace('FROM facts', `FROM read_parquet('${join(lake, 'main', 'facts', '*.parquet')}')`));
   redis = await startRedis();
   await Promise.all([startExecutor('ex-a'), startExecutor('ex-b')]);
-  coordinator = await startServer(
-    loadConfig({
-      env: {},
-      overrides: {
-        port: 0,
-        users: [{ username: USER.user, password: USER.password }],
-        catalog: { root: lake, refreshSeconds: 600 },
-        executors: { count: 0, discover: true, secret: SECRET },
-        registry: { redisUrl: redis.url, keyPrefix: PREFIX, heartbeatSeconds: HEARTBEAT_S, ttlSeconds: TTL_S, commandTimeoutMs: 1000 },
-      },
-    }),
-  );
-  client = new FlightSqlClient({ host: '127.0.0.1', port: coordinator.port, ...USER });
-  await client.authenticate();
+  coordinator = await startLakeServer(USER, {
+    catalog: { root: lake, refreshSeconds: 600 },
+    executors: { count: 0, discover: true, secret: SECRET },
+    registry: { redisUrl: redis.url, keyPrefix: PREFIX, heartbeatSeconds: HEARTBEAT_S, ttlSeconds: TTL_S, commandTimeoutMs: 1000 },
+  });
+  client = await flightClient(coordinator, USER);
 });
 
 afterAll(async () => {

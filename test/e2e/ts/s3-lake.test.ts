@@ -9,10 +9,10 @@ import { join, relative } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as A from 'apache-arrow';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { RunningServer, startServer } from '../../../src/cli/serve';
-import { loadConfig } from '../../../src/config';
+import { RunningServer } from '../../../src/cli/serve';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { MOTO_CREDENTIALS, Service, startMoto } from '../../services/services';
+import { rawFlight, startLakeServer } from './lake-helpers';
 import { RawFlight } from './raw-flight';
 
 const USER = { user: 'lake', password: 'pw-lake' };
@@ -72,20 +72,13 @@ function cacheLine(analyze: string): { hits: number; misses: number; bytes: numb
 }
 
 async function start(executors: number): Promise<RunningServer> {
-  return startServer(
-    loadConfig({
-      env: {},
-      overrides: {
-        port: 0,
-        users: [{ username: USER.user, password: USER.password }],
-        catalog: { root: 's3://lake/warehouse', file: join(dir, 'catalog.json'), refreshSeconds: 600 },
-        executors: { count: executors },
-        store: {
-          s3: { endpoint: moto.url, region: 'us-east-1', forcePathStyle: true, accessKeyId: MOTO_CREDENTIALS.accessKeyId, secretAccessKey: MOTO_CREDENTIALS.secretAccessKey },
-        },
-      },
-    }),
-  );
+  return startLakeServer(USER, {
+    catalog: { root: 's3://lake/warehouse', file: join(dir, 'catalog.json'), refreshSeconds: 600 },
+    executors: { count: executors },
+    store: {
+      s3: { endpoint: moto.url, region: 'us-east-1', forcePathStyle: true, accessKeyId: MOTO_CREDENTIALS.accessKeyId, secretAccessKey: MOTO_CREDENTIALS.secretAccessKey },
+    },
+  });
 }
 
 beforeAll(async () => {
@@ -112,9 +105,7 @@ beforeAll(async () => {
   );
   await ref.run(`CREATE VIEW regions AS SELECT * FROM read_parquet(${quoteLiteral(join(dir, 'regions', 'r.parquet'))})`);
   [dist, embedded] = await Promise.all([start(2), start(0)]);
-  two = new RawFlight(dist.port, USER.user, USER.password, 30_000);
-  zero = new RawFlight(embedded.port, USER.user, USER.password, 30_000);
-  await Promise.all([two.authenticate(), zero.authenticate()]);
+  [two, zero] = await Promise.all([rawFlight(dist, USER, 30_000), rawFlight(embedded, USER, 30_000)]);
 }, 60_000);
 
 afterAll(async () => {

@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { startServer, RunningServer } from '../../../src/cli/serve';
-import { loadConfig } from '../../../src/config';
+import { RunningServer } from '../../../src/cli/serve';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { FlightSqlClient } from '../../../src/flight/client';
+import { closeAll, duckRows, flightClient, skeinRows, startLakeServer } from './lake-helpers';
 
 const USER = { user: 'shuffle', password: 'pw-shuffle' };
 
@@ -31,35 +31,19 @@ function plain(rows: unknown[][], ordered: boolean): string[] {
   return ordered ? out : out.sort();
 }
 
-async function viaSkein(c: FlightSqlClient, query: string): Promise<unknown[][]> {
-  const out: unknown[][] = [];
-  for await (const batch of await c.query(query)) for (const row of batch) out.push(row.toArray());
-  return out;
-}
-
-async function viaDuckDB(query: string): Promise<unknown[][]> {
-  return (await conn.runAndReadAll(query)).getRowsJS() as unknown[][];
-}
+const viaSkein = skeinRows;
+const viaDuckDB = (query: string): Promise<unknown[][]> => duckRows(conn, query);
 
 async function explain(c: FlightSqlClient, query: string): Promise<string> {
   return (await viaSkein(c, `EXPLAIN ${query}`)).map((r) => `${String(r[0])}: ${String(r[1])}`).join('\n');
 }
 
 async function start(extra: Record<string, unknown>): Promise<{ server: RunningServer; client: FlightSqlClient }> {
-  const s = await startServer(
-    loadConfig({
-      env: {},
-      overrides: {
-        port: 0,
-        users: [{ username: USER.user, password: USER.password }],
-        catalog: { root: lake, refreshSeconds: 600 },
-        executors: { count: 2, broadcastLimitBytes: 0, scratchDirectory: scratch, ...extra },
-      },
-    }),
-  );
-  const c = new FlightSqlClient({ host: '127.0.0.1', port: s.port, ...USER });
-  await c.authenticate();
-  return { server: s, client: c };
+  const s = await startLakeServer(USER, {
+    catalog: { root: lake, refreshSeconds: 600 },
+    executors: { count: 2, broadcastLimitBytes: 0, scratchDirectory: scratch, ...extra },
+  });
+  return { server: s, client: await flightClient(s, USER) };
 }
 
 beforeAll(async () => {
@@ -102,10 +86,7 @@ beforeAll(async () => {
 }, 60000);
 
 afterAll(async () => {
-  client?.close();
-  await server?.close();
-  conn?.closeSync();
-  duck?.closeSync();
+  await closeAll(client, server, conn, duck);
   rmSync(dir, { recursive: true, force: true });
 });
 

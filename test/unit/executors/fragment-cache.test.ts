@@ -1,47 +1,30 @@
 // The fragment SQL rewrite that points an executor at its cached copies of s3:// files: only the file
 // arguments of table readers change, so an Iceberg position delete file (which names data files by
 // their s3:// URIs) still removes its rows when the data files are read from local copies.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { IcebergScan } from '../../../src/catalog/iceberg/scan';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { rewrite } from '../../../src/executors/fragment-cache';
+import { scratchDuckDB } from '../scratch-duckdb';
 
-let dir: string;
-let db: DuckDBInstance;
-let conn: DuckDBConnection;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'skein-fragment-cache-'));
-  db = await DuckDBInstance.create(':memory:');
-  conn = await db.connect();
-});
-
-afterAll(() => {
-  conn?.closeSync();
-  db?.closeSync();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const rows = async (sql: string): Promise<unknown[][]> => (await conn.runAndReadAll(sql)).getRowsJS() as unknown[][];
+const duck = scratchDuckDB('skein-fragment-cache-');
+const { rows } = duck;
 
 test('only the file arguments of table readers are rewritten', async () => {
   const uri = 's3://lake/t/a.parquet';
   const sql = `SELECT ${quoteLiteral(uri)} AS f FROM read_parquet([${quoteLiteral(uri)}], filename = ${quoteLiteral(uri)}) WHERE ${quoteLiteral(uri)} <> ''`;
-  const out = await rewrite(conn, sql, new Map([[uri, '/cache/a.parquet']]));
+  const out = await rewrite(duck.conn, sql, new Map([[uri, '/cache/a.parquet']]));
   expect(out).toContain("read_parquet(main.list_value('/cache/a.parquet')");
   expect(out.split(uri)).toHaveLength(4); // the select item, the named parameter and the filter keep the URI
-  await expect(rewrite(conn, `SELECT ${quoteLiteral(uri)}`, new Map([[uri, '/x']]))).rejects.toThrow(/does not read/);
+  await expect(rewrite(duck.conn, `SELECT ${quoteLiteral(uri)}`, new Map([[uri, '/x']]))).rejects.toThrow(/does not read/);
 });
 
 test('an Iceberg position delete applies to cached copies of s3:// data files', async () => {
-  const local = (name: string): string => join(dir, name);
-  await conn.run(`COPY (SELECT range AS id FROM range(5)) TO ${quoteLiteral(local('a.parquet'))} (FIELD_IDS {id: 1})`);
-  await conn.run(`COPY (SELECT range + 10 AS id FROM range(3)) TO ${quoteLiteral(local('b.parquet'))} (FIELD_IDS {id: 1})`);
+  const local = (name: string): string => join(duck.dir, name);
+  await duck.conn.run(`COPY (SELECT range AS id FROM range(5)) TO ${quoteLiteral(local('a.parquet'))} (FIELD_IDS {id: 1})`);
+  await duck.conn.run(`COPY (SELECT range + 10 AS id FROM range(3)) TO ${quoteLiteral(local('b.parquet'))} (FIELD_IDS {id: 1})`);
   const data = ['s3://lake/t/data/a.parquet', 's3://lake/t/data/b.parquet'];
-  await conn.run(
+  await duck.conn.run(
     `COPY (SELECT * FROM (VALUES (${quoteLiteral(data[1])}, 1::BIGINT), (${quoteLiteral(data[0])}, 4::BIGINT), (${quoteLiteral(data[0])}, 0::BIGINT)) v(file_path, pos))
      TO ${quoteLiteral(local('del.parquet'))}`,
   );
@@ -58,9 +41,9 @@ test('an Iceberg position delete applies to cached copies of s3:// data files', 
     [data[1], local('b.parquet')],
     [del, local('del.parquet')],
   ]);
-  const sql = await rewrite(conn, `SELECT id FROM ${scan.sql(data)} ORDER BY id`, paths);
+  const sql = await rewrite(duck.conn, `SELECT id FROM ${scan.sql(data)} ORDER BY id`, paths);
   expect((await rows(sql)).map((r) => Number(r[0]))).toEqual([1, 2, 3, 10, 12]);
   // a fragment over one file reads it at index 0: the delete still names it by its URI
-  const one = await rewrite(conn, `SELECT id FROM ${scan.sql([data[1]])} ORDER BY id`, paths);
+  const one = await rewrite(duck.conn, `SELECT id FROM ${scan.sql([data[1]])} ORDER BY id`, paths);
   expect((await rows(one)).map((r) => Number(r[0]))).toEqual([10, 12]);
 });

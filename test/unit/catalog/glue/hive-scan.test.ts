@@ -1,33 +1,16 @@
 // How Glue tables are read: the format from SerDe / InputFormat / classification, and the scan SQL
 // (run in DuckDB over real files) giving Glue's columns and types, partition values from Glue (not
 // from the files), NULL for declared columns a file lacks; Glue failures as typed errors.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { glueError } from '../../../../src/catalog/glue/glue-client';
 import { hiveFormatOf, HiveScan } from '../../../../src/catalog/glue/hive-scan';
 import { kindOf } from '../../../../src/catalog/glue/glue-catalog';
 import { quoteLiteral } from '../../../../src/duckdb/sql';
+import { scratchDuckDB } from '../../scratch-duckdb';
 
-let dir: string;
-let db: DuckDBInstance;
-let conn: DuckDBConnection;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'skein-hive-scan-'));
-  db = await DuckDBInstance.create(':memory:');
-  conn = await db.connect();
-});
-
-afterAll(() => {
-  conn?.closeSync();
-  db?.closeSync();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const rows = async (sql: string): Promise<unknown[][]> => (await conn.runAndReadAll(sql)).getRowsJS() as unknown[][];
+const duck = scratchDuckDB('skein-hive-scan-');
+const { rows } = duck;
 
 describe('the format of a Glue table', () => {
   const sd = (lib: string, input = '', params: Record<string, string> = {}) => ({
@@ -65,11 +48,11 @@ describe('the format of a Glue table', () => {
 
 describe('the scan of a Glue Parquet table', () => {
   it("reads Glue's columns and types with Glue's partition values, NULL for what a file lacks", async () => {
-    const a = join(dir, 'a.parquet');
-    const b = join(dir, 'b.parquet');
+    const a = join(duck.dir, 'a.parquet');
+    const b = join(duck.dir, 'b.parquet');
     // a keeps a stale copy of the partition column; b predates column `extra` and has an undeclared one
-    await conn.run(`COPY (SELECT 1::INTEGER AS id, 'x' AS Name, 9 AS year, 5 AS extra) TO ${quoteLiteral(a)} (FORMAT parquet)`);
-    await conn.run(`COPY (SELECT 2::INTEGER AS id, 'y' AS name, 'gone' AS dropped) TO ${quoteLiteral(b)} (FORMAT parquet)`);
+    await duck.conn.run(`COPY (SELECT 1::INTEGER AS id, 'x' AS Name, 9 AS year, 5 AS extra) TO ${quoteLiteral(a)} (FORMAT parquet)`);
+    await duck.conn.run(`COPY (SELECT 2::INTEGER AS id, 'y' AS name, 'gone' AS dropped) TO ${quoteLiteral(b)} (FORMAT parquet)`);
     const scan = new HiveScan(
       { format: 'parquet' },
       [
@@ -92,7 +75,7 @@ describe('the scan of a Glue Parquet table', () => {
     const described = (await rows(`DESCRIBE ${sql}`)).map((r) => `${r[0]} ${r[1]}`);
     expect(described).toEqual(['id BIGINT', 'name VARCHAR', 'extra INTEGER', 'year INTEGER']);
     expect(await rows(`SELECT count(*) FROM ${scan.sql([])}`)).toEqual([[0n]]);
-    expect(() => scan.sql([join(dir, 'other.parquet')])).toThrow(/not a data file of glue table db\.t/);
+    expect(() => scan.sql([join(duck.dir, 'other.parquet')])).toThrow(/not a data file of glue table db\.t/);
   });
 });
 
