@@ -87,6 +87,21 @@ export interface TableInfo {
   version: string;
   /** Present for table formats (Iceberg, Delta): the SQL that reads the files; see TableScan. */
   scan?: TableScan;
+  /**
+   * Present when whole groups of files (Iceberg manifests) carry column bounds of their own: the
+   * table over only the groups whose bounds `mayMatch` (a group without bounds always matches).
+   * Its files are a subset of `files`, its scan reads them, its version names the subset.
+   */
+  narrow?(mayMatch: (columns: Readonly<Record<string, ColumnStats>>) => boolean): Promise<NarrowedTable>;
+}
+
+export interface NarrowedTable {
+  table: TableInfo;
+  /** Groups (manifests) of the table, and how many of them the narrowed table reads. */
+  manifestsTotal: number;
+  manifestsRead: number;
+  /** Of those read, how many had to be fetched now (the rest were cached). */
+  manifestsFetched: number;
 }
 
 export interface TableName {

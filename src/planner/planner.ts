@@ -13,7 +13,7 @@ import { contains, findOccurrences, Occurrence } from './occurrences';
 import { keyPartition } from './key-partition';
 import { partialAggregate } from './partial-aggregate';
 import { Fragment, FragmentInput, partitionGlob, Plan, PruneReport, Stage, StageKind } from './plan';
-import { compareNumbers, ConstantValue, Pred, pruneFiles, toPred } from './prune';
+import { boundsMayMatch, compareNumbers, ConstantValue, Pred, pruneFiles, toPred } from './prune';
 import { atKey, hasAt, inlineAt, resolveAts, ResolveRef } from './table-at';
 
 export interface PlannerOptions {
@@ -182,7 +182,13 @@ async function prune(conn: DuckDBConnection, occ: Occurrence): Promise<{ files: 
   const preds: Pred[] = occ.filters.map((f) => toPred(f, columnOf, constants));
   const values = await evaluateConstants(conn, constants);
   const filters = await Promise.all(occ.filters.map((f) => renderExpression(conn, f)));
-  const result = pruneFiles(occ.table, preds, values, (i) => filters[i]);
+  // whole manifests first (Iceberg): the files of those whose partition summaries exclude the filters are never looked at
+  const narrowed = occ.table.narrow && preds.length > 0 ? await occ.table.narrow(boundsMayMatch(occ.table, preds, values)) : null;
+  const result = pruneFiles(narrowed ? { ...occ.table, files: narrowed.table.files } : occ.table, preds, values, (i) => filters[i]);
+  if (narrowed && narrowed.manifestsRead < narrowed.manifestsTotal) {
+    const skipped = narrowed.manifestsTotal - narrowed.manifestsRead;
+    result.reasons.unshift(`manifests: ${narrowed.manifestsRead} of ${narrowed.manifestsTotal} read (partition summaries exclude ${skipped})`);
+  }
   const all = occ.table.files;
   return {
     files: result.files,

@@ -322,3 +322,18 @@ export function pruneFiles(table: TableInfo, preds: Pred[], constants: ConstantV
   const reasons = [...dropped].map(([i, n]) => `${describe(i)} excludes ${n} file${n === 1 ? '' : 's'}`);
   return { files: kept, rowGroupsTotal: rgTotal, rowGroupsKept: rgKept, reasons };
 }
+
+/** A stand-in row count for bounds over a group of files: larger than any null count, never all NULL. */
+const GROUP_ROWS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Whether a group of files (an Iceberg manifest) whose columns have these bounds may hold rows
+ * satisfying every predicate: pruneFiles' test on one pseudo-file carrying the bounds.
+ */
+export function boundsMayMatch(table: TableInfo, preds: Pred[], constants: ConstantValue[]): (columns: Readonly<Record<string, ColumnStats>>) => boolean {
+  const shape = { ...table, partitionColumns: [] };
+  return (columns) => {
+    const file: DataFile = { path: '', bytes: 0, rows: GROUP_ROWS, partition: {}, columns, rowGroups: [] };
+    return pruneFiles({ ...shape, files: [file] }, preds, constants, () => '').files.length > 0;
+  };
+}

@@ -26,13 +26,23 @@ export interface ManifestFileEntry {
   equalityIds: number[];
 }
 
-interface ManifestRef {
+/** One partition field's summary over a manifest's files (the manifest list's `partitions`). */
+export interface FieldSummary {
+  containsNull: boolean | null;
+  /** Iceberg's single-value encoding of the partition field's result type; null when absent. */
+  lower: Buffer | null;
+  upper: Buffer | null;
+}
+
+export interface ManifestRef {
   uri: string;
   specId: number | null;
   content: 'data' | 'deletes';
   sequenceNumber: bigint;
   /** Live entries the manifest list says the manifest holds (added + existing), when it says. */
   liveFiles: number | null;
+  /** Per partition field of its spec, in spec order; null when the manifest list gives none. */
+  summaries: FieldSummary[] | null;
 }
 
 type Rec = Record<string, unknown>;
@@ -67,9 +77,21 @@ async function avroOf(store: ObjectStore, uri: string, what: string, table: stri
   }
 }
 
-async function manifestRefs(store: ObjectStore, snapshot: Snapshot, table: string): Promise<ManifestRef[]> {
+const buf = (v: unknown): Buffer | null => (Buffer.isBuffer(v) ? v : null);
+
+function summariesOf(v: unknown): FieldSummary[] | null {
+  if (!Array.isArray(v)) return null;
+  return (v as Rec[]).map((s) => ({
+    containsNull: typeof s?.contains_null === 'boolean' ? s.contains_null : null,
+    lower: buf(s?.lower_bound),
+    upper: buf(s?.upper_bound),
+  }));
+}
+
+/** The snapshot's manifests as its manifest list (or v1 manifest array) names them. */
+export async function manifestRefs(store: ObjectStore, snapshot: Snapshot, table: string): Promise<ManifestRef[]> {
   if (!snapshot.manifestList) {
-    return (snapshot.manifests ?? []).map((uri) => ({ uri, specId: null, content: 'data', sequenceNumber: 0n, liveFiles: null }));
+    return (snapshot.manifests ?? []).map((uri) => ({ uri, specId: null, content: 'data', sequenceNumber: 0n, liveFiles: null, summaries: null }));
   }
   const list = await avroOf(store, snapshot.manifestList, 'manifest list', table);
   return list.records.map((r) => {
@@ -83,26 +105,84 @@ async function manifestRefs(store: ObjectStore, snapshot: Snapshot, table: strin
         r.added_files_count === null || r.added_files_count === undefined || r.existing_files_count === null || r.existing_files_count === undefined
           ? null
           : Number(r.added_files_count) + Number(r.existing_files_count),
+      summaries: summariesOf(r.partitions),
     };
   });
 }
 
-/** Every live (added or existing) file of the snapshot, data and deletes. */
-export async function snapshotFiles(store: ObjectStore, meta: TableMetadata, snapshot: Snapshot, table: string): Promise<ManifestFileEntry[]> {
-  const refs = await manifestRefs(store, snapshot, table);
-  const out: ManifestFileEntry[] = [];
-  // manifests are small and independent: read a few at a time
+/**
+ * Manifests already read, by path: a manifest never changes once written, and a new snapshot
+ * mostly lists its parent's manifests again, so each is read once. Bounded by the file entries held.
+ */
+export class ManifestCache {
+  private readonly entries = new Map<string, Promise<ManifestFileEntry[]>>();
+  private held = 0;
+  private readonly sizes = new Map<string, number>();
+
+  constructor(private readonly maxEntries = 500_000) {}
+
+  /** The manifest's files, read by `load` unless held; `onFetch` is called when it is read. */
+  get(key: string, load: () => Promise<ManifestFileEntry[]>, onFetch?: () => void): Promise<ManifestFileEntry[]> {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key); // most recently used last
+      this.entries.set(key, hit);
+      return hit;
+    }
+    onFetch?.();
+    const p = load();
+    this.entries.set(key, p);
+    p.then(
+      (files) => {
+        if (this.entries.get(key) !== p) return;
+        this.sizes.set(key, files.length);
+        this.held += files.length;
+        for (const k of this.entries.keys()) {
+          if (this.held <= this.maxEntries || k === key) break;
+          this.evict(k);
+        }
+      },
+      () => {
+        if (this.entries.get(key) === p) this.entries.delete(key); // a failure is not kept: the next read tries again
+      },
+    );
+    return p;
+  }
+
+  private evict(key: string): void {
+    this.entries.delete(key);
+    this.held -= this.sizes.get(key) ?? 0;
+    this.sizes.delete(key);
+  }
+}
+
+/** Every live (added or existing) file of these manifests, read a few at a time, in manifest order. */
+export async function readManifests(
+  store: ObjectStore,
+  meta: TableMetadata,
+  refs: readonly ManifestRef[],
+  table: string,
+  cache: ManifestCache = new ManifestCache(),
+  stats?: { fetched: number },
+): Promise<ManifestFileEntry[]> {
   const results: ManifestFileEntry[][] = new Array(refs.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < refs.length) {
       const i = next++;
-      results[i] = await manifestEntries(store, meta, refs[i], table);
+      const ref = refs[i];
+      // what an entry inherits from its manifest list entry is part of the key
+      const key = `${ref.uri}\0${ref.specId ?? ''}\0${ref.sequenceNumber}\0${ref.content}\0${ref.liveFiles ?? ''}`;
+      results[i] = await cache.get(key, () => manifestEntries(store, meta, ref, table), () => stats && stats.fetched++);
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, refs.length) }, worker));
-  for (const r of results) out.push(...r);
-  return out;
+  return results.flat();
+}
+
+/** Every live (added or existing) file of the snapshot, data and deletes. */
+export async function snapshotFiles(store: ObjectStore, meta: TableMetadata, snapshot: Snapshot, table: string): Promise<ManifestFileEntry[]> {
+  return readManifests(store, meta, await manifestRefs(store, snapshot, table), table);
 }
 
 async function manifestEntries(store: ObjectStore, meta: TableMetadata, ref: ManifestRef, table: string): Promise<ManifestFileEntry[]> {
