@@ -158,6 +158,11 @@ export const configSchema = z
         scratchDirectory: z.string().min(1).optional(),
         /** A joined table larger than this (per fragment, after pruning) is repartitioned, not broadcast. */
         broadcastLimitBytes: z.number().int().min(0).default(64 << 20),
+        /**
+         * EC2 "monostore": one big executor (mode "remote", one address) runs whole statements — joins,
+         * aggregation and the merge — as one fragment; the coordinator only plans, prunes and streams.
+         */
+        monostore: z.boolean().default(false),
         /** Also use the executors registered in the registry (Redis), added and forgotten as they come and go. */
         discover: z.boolean().default(false),
         /** mode "lambda": the Engine function (src/executors/cloud-config.ts). */
@@ -168,7 +173,7 @@ export const configSchema = z
         addresses: z.array(z.string().min(1)).optional(),
       })
       .strict()
-      .default({ count: 0, mode: 'in-process', threads: 1, fragmentTimeoutSeconds: 300, slots: 2, discover: false, broadcastLimitBytes: 64 << 20 }),
+      .default({ count: 0, mode: 'in-process', threads: 1, fragmentTimeoutSeconds: 300, slots: 2, discover: false, broadcastLimitBytes: 64 << 20, monostore: false }),
     registry: registrySchema.default(REGISTRY_DEFAULTS),
     /** Object stores (s3:// URIs) and the executors' partition cache of remote data files. */
     store: storeSchema.default(STORE_DEFAULTS),

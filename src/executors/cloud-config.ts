@@ -67,8 +67,12 @@ export function cloudIssues(e: {
   lambda?: LambdaConfig;
   ecs?: EcsConfig;
   addresses?: readonly string[];
+  monostore?: boolean;
 }): { path: string[]; message: string }[] {
   const out: { path: string[]; message: string }[] = [];
+  if (e.monostore && (e.mode !== 'remote' || e.addresses?.length !== 1)) {
+    out.push({ path: ['executors', 'monostore'], message: 'a monostore is one executor: mode "remote" with exactly one address' });
+  }
   if (!(CLOUD_MODES as readonly string[]).includes(e.mode)) return out;
   if (!e.secret) out.push({ path: ['executors', 'secret'], message: `${e.mode} executors need the shared executors.secret (SKEIN_EXECUTOR_SECRET)` });
   if (e.mode === 'lambda' && !e.lambda) out.push({ path: ['executors', 'lambda'], message: 'mode "lambda" needs executors.lambda (functionName, …)' });

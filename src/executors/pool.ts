@@ -142,6 +142,8 @@ export class ExecutorPool {
    * executors): where queries may put shuffle files, and the planner's broadcast limit.
    */
   shuffle: { directory: string; broadcastLimitBytes: number; removeOnClose?: boolean } | null = null;
+  /** One big executor (EC2 monostore): whole statements run on it as one fragment. */
+  monostore = false;
   /** Run after the executors are closed (resources they shared, such as an in-process partition cache). */
   readonly onClose: (() => Promise<void>)[] = [];
 

@@ -73,6 +73,7 @@ export async function startExecutorPool(config: Config, dataRoots: readonly stri
     }
   }
   const pool = new ExecutorPool(executors, { secret, slots: ec.slots, fragmentTimeoutMs: timeoutMs, dynamic: ec.discover });
+  pool.monostore = ec.monostore;
   if (scratch) pool.shuffle = { directory: scratch, broadcastLimitBytes: ec.broadcastLimitBytes, removeOnClose: !ec.scratchDirectory };
   if (shared) pool.onClose.push(shared.close);
   return pool;

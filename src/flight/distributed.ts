@@ -49,6 +49,7 @@ export async function runDistributed(
       prefix,
       scratch: executors.shuffle ? join(executors.shuffle.directory, prefix) : undefined,
       broadcastLimitBytes: executors.shuffle?.broadcastLimitBytes,
+      wholeStatement: executors.monostore === true,
     });
     if (plan.kind === 'local') return null;
     if (explain) return staticSource(EXPLAIN_SCHEMA, [explainBatch(explainRows(plan))]);

@@ -48,7 +48,7 @@ export interface Fragment {
   sink?: FragmentSink;
 }
 
-export type StageKind = 'scan' | 'partial-aggregate' | 'top-n' | 'broadcast-join' | 'repartition' | 'shuffle-join' | 'co-partitioned';
+export type StageKind = 'scan' | 'partial-aggregate' | 'top-n' | 'broadcast-join' | 'repartition' | 'shuffle-join' | 'co-partitioned' | 'whole-statement';
 
 export interface PruneReport {
   filesTotal: number;

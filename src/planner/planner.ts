@@ -31,6 +31,8 @@ export interface PlannerOptions {
    * fragment: it and the split table are repartitioned by the join key instead. Default 64 MiB.
    */
   broadcastLimitBytes?: number;
+  /** One big executor (monostore) runs every statement whole: one fragment, no merge. */
+  wholeStatement?: boolean;
 }
 
 const DEFAULT_BROADCAST_LIMIT = 64 << 20;
@@ -726,6 +728,38 @@ export async function planQuery(
   // `SELECT …, sum(volume) FROM (SELECT … FROM a, b, c WHERE …) t GROUP BY …`): each of its rows
   // still comes from exactly one fragment when the derived table only filters and projects
   const joinNode = derivedJoin(root, aggregates) ?? root;
+  // 0. a monostore: the one big executor runs the whole statement — joins, aggregation, the merge —
+  //    over the pruned files of every table; its rows stream through in order
+  if (opts.wholeStatement && !hasParams) {
+    const refs = baseTables(root);
+    const order = refs.map((n) => occurrences.findIndex((o) => o.ref === n));
+    if (!order.includes(-1)) {
+      const pruned = await pruneAll();
+      const node = clone(root);
+      const inputs: FragmentInput[] = [];
+      for (const [position, ref] of baseTables(node).entries()) {
+        const i = order[position];
+        const files = pruned[i].files.length > 0 ? pruned[i].files : [occurrences[i].table.files[0]];
+        const scan = await scanNode(conn, occurrences[i].table, files.map((f) => f.path), occurrences[i].alias);
+        inputs.push(inputOf(occurrences[i], files.map((f) => f.path), files));
+        for (const k of Object.keys(ref)) delete ref[k];
+        Object.assign(ref, scan);
+      }
+      const big = pruned.reduce((best, p, i) => (p.report.bytesKept > pruned[best].report.bytesKept ? i : best), 0);
+      const stage: Stage = {
+        id: 's0',
+        kind: 'whole-statement',
+        table: [...new Set(occurrences.map((_, i) => nameOf(i)))].join(', '),
+        output: `${opts.prefix}_s0`,
+        fragments: [{ id: 's0f0', stage: 's0', sql: await render(conn, { ...statement, node }), inputs }],
+        pruning: pruned[big].report,
+        pushed: { columns: occurrences[big].columns, filters: pruned[big].filters },
+      };
+      notes.push('monostore: the whole statement runs on the one big executor (joins, aggregation and the final merge); rows stream through');
+      return { kind: 'distributed', sql, stages: [stage], merge: null, notes, columns: described.names };
+    }
+    notes.push('monostore: the statement names a table the executor does not have: planned as usual');
+  }
   const single = occurrences.length === 1 && root.type === 'SELECT_NODE' && root.from_table === occurrences[0].ref;
   // 1. one table, no aggregation: every fragment runs the whole query over its files; the union of
   //    their rows is the answer, streamed straight through

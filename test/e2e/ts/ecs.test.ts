@@ -218,8 +218,10 @@ describe('EC2 monostore: the coordinator pointed at one big remote executor (exe
   let lake: string;
   let single: RunningServer;
   let mono: RunningServer;
+  let whole: RunningServer;
   let a: RawFlight;
   let b: RawFlight;
+  let c: RawFlight;
   const USER = { username: 'mono', password: 'pw-mono' };
 
   beforeAll(async () => {
@@ -231,15 +233,19 @@ describe('EC2 monostore: the coordinator pointed at one big remote executor (exe
     single = await startServer(loadConfig({ env: {}, overrides: base }));
     const bigExecutor = (local[0].status().address as string).replace(/^grpc:\/\//, '');
     mono = await startServer(loadConfig({ env: {}, overrides: { ...base, executors: { mode: 'remote', addresses: [bigExecutor], secret: SECRET, slots: 4 } } }));
+    // monostore: true — whole statements (joins, aggregation, the merge) run on the big executor
+    whole = await startServer(loadConfig({ env: {}, overrides: { ...base, executors: { mode: 'remote', addresses: [bigExecutor], secret: SECRET, monostore: true } } }));
     a = new RawFlight(single.port, USER.username, USER.password, 30_000);
     b = new RawFlight(mono.port, USER.username, USER.password, 30_000);
-    await Promise.all([a.authenticate(), b.authenticate()]);
+    c = new RawFlight(whole.port, USER.username, USER.password, 30_000);
+    await Promise.all([a.authenticate(), b.authenticate(), c.authenticate()]);
   });
 
   afterAll(async () => {
     a?.close();
     b?.close();
-    await Promise.all([single?.close(), mono?.close()]);
+    c?.close();
+    await Promise.all([single?.close(), mono?.close(), whole?.close()]);
     if (lake) rmSync(lake, { recursive: true, force: true });
   });
 
@@ -252,5 +258,21 @@ describe('EC2 monostore: the coordinator pointed at one big remote executor (exe
     expect(sorted(arrowRows(got.batches))).toEqual(sorted(arrowRows(want.batches)));
     expect(mono.executors?.size).toBe(1);
     expect(mono.executors?.status()[0].address).toBe(local[0].status().address);
+  });
+
+  it.each([
+    ['a correlated subquery', 'SELECT x.g, count(*) AS n FROM items x WHERE x.amount > (SELECT avg(y.amount) FROM items y WHERE y.g = x.g) GROUP BY x.g ORDER BY x.g'],
+    ['a window over everything', 'SELECT id, g, sum(amount) OVER (PARTITION BY g ORDER BY id) AS running FROM items ORDER BY id LIMIT 50'],
+  ])('monostore: %s runs whole on the big executor, DuckDB\'s answer in order', async (_name, sql) => {
+    const [want, got, plan] = await Promise.all([a.query(sql), c.query(sql), c.query(`EXPLAIN ${sql}`)]);
+    expect(got.schema.fields.map(String)).toEqual(want.schema.fields.map(String));
+    expect(arrowRows(got.batches)).toEqual(arrowRows(want.batches));
+    const text = arrowRows(plan.batches).map((r) => r.join(' ')).join('\n');
+    expect(text).toMatch(/stage s0 \(whole-statement\)/);
+    expect(text).toMatch(/monostore: the whole statement runs on the one big executor/);
+  });
+
+  it('a monostore is one executor: other settings are refused at start-up', () => {
+    expect(() => loadConfig({ env: {}, overrides: { executors: { mode: 'remote', addresses: ['a:1', 'b:2'], secret: SECRET, monostore: true } } })).toThrow(/executors\.monostore/);
   });
 });
