@@ -132,6 +132,18 @@ export const configSchema = z
         refreshSeconds: z.number().positive().default(5),
         /** The AWS Glue Data Catalog: its databases become schemas (see src/catalog/glue/glue-config.ts). */
         glue: glueSchema.optional(),
+        /** The Catalog Lambda function (build/lambda.zip, handler "catalog") answers table and file look-ups. */
+        lambda: z
+          .object({
+            functionName: z.string().min(1),
+            region: z.string().min(1).default('us-east-1'),
+            /** Invoke API endpoints instead of AWS's (tests: the Runtime Interface Emulator). */
+            endpoints: z.array(z.string().url()).default([]),
+            concurrency: z.number().int().positive().default(4),
+            endpointConcurrency: z.number().int().positive().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({ refreshSeconds: 5 }),

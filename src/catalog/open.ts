@@ -1,8 +1,11 @@
 // Opens the catalog the configuration asks for: the directory catalog over `catalog.root` and/or
 // `catalog.file`, plus the file's table-format entries (Iceberg, Delta), and/or the AWS Glue Data
-// Catalog (`catalog.glue`, asked last: directory and file tables win over Glue tables of the same name).
+// Catalog (`catalog.glue`, asked last: directory and file tables win over Glue tables of the same name);
+// or the Catalog Lambda function (`catalog.lambda`) alone.
 import { resolve } from 'node:path';
 import { Config } from '../config';
+import { ConfigError } from '../errors';
+import { LambdaCatalog } from '../executors/lambda/lambda-catalog';
 import { Catalog } from './catalog';
 import { readCatalogEntries } from './catalog-file';
 import { DirectoryCatalog } from './directory-catalog';
@@ -13,6 +16,11 @@ import { STORE_DEFAULTS, StoreConfig } from '../store/store-config';
 import { openStores } from '../store/stores';
 
 export async function openCatalog(c: Config['catalog'], store: StoreConfig = STORE_DEFAULTS): Promise<Catalog | null> {
+  if (c.lambda) {
+    // the Catalog function serves the catalog it is deployed with: nothing else is asked
+    if (c.root || c.file || c.glue) throw new ConfigError('catalog.lambda serves the whole catalog: leave out catalog.root, catalog.file and catalog.glue');
+    return LambdaCatalog.open({ ...c.lambda });
+  }
   const formats = c.file ? readCatalogEntries(resolve(c.file)).formats : [];
   const glue = c.glue ? openGlueCatalog(c.glue, store) : null;
   if (!c.root && !c.file) return glue;

@@ -523,6 +523,37 @@ describe('Catalog function', () => {
       await local.close();
     }
   });
+
+  it('serves a coordinator (catalog.lambda): the planner reads tables and files through the function', async () => {
+    const USER = { username: 'cat', password: 'pw-cat' };
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, key: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+    const base = { port: 0, users: [USER], executors: { count: 1 } };
+    const direct = await startServer(loadConfig({ env: {}, overrides: { ...base, catalog: { root: lake, refreshSeconds: 600 } } }));
+    const viaFunction = await startServer(
+      loadConfig({ env: {}, overrides: { ...base, catalog: { refreshSeconds: 600, lambda: { functionName: 'function', endpoints: [fn.url], endpointConcurrency: 1 } } } }),
+    );
+    const a = new RawFlight(direct.port, USER.username, USER.password, 30_000);
+    const b = new RawFlight(viaFunction.port, USER.username, USER.password, 30_000);
+    try {
+      await Promise.all([a.authenticate(), b.authenticate()]);
+      const sql = 'SELECT g, count(*) AS n, sum(amount) AS s FROM main.items GROUP BY g ORDER BY g';
+      const want = await a.query(sql);
+      const got = await b.query(sql);
+      expect(got.schema.fields.map(String)).toEqual(want.schema.fields.map(String));
+      expect(arrowRows(got.batches)).toEqual(arrowRows(want.batches));
+      expect(arrowRows(got.batches).length).toBeGreaterThan(0);
+    } finally {
+      a.close();
+      b.close();
+      await Promise.all([direct.close(), viaFunction.close()]);
+      for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.key]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }, 60000);
 });
 
 describe('skein serve with executors.mode = "lambda"', () => {
