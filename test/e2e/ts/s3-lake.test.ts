@@ -190,3 +190,28 @@ test('a vanished object is NOT_FOUND naming it, never a partial answer', async (
   expect(failed).toBe(true);
   await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: key, Body: body }));
 });
+
+test('a table in a bucket that does not exist is NOT_FOUND naming the table and the bucket', async () => {
+  const file = join(dir, 'ghost-catalog.json');
+  writeFileSync(file, JSON.stringify({ tables: [{ schema: 'main', name: 'ghost', location: 's3://no-such-bucket/ghost/', format: 'parquet' }] }));
+  const server = await startLakeServer(USER, {
+    catalog: { file, refreshSeconds: 600 },
+    executors: { count: 1 },
+    store: {
+      s3: { endpoint: moto.url, region: 'us-east-1', forcePathStyle: true, accessKeyId: MOTO_CREDENTIALS.accessKeyId, secretAccessKey: MOTO_CREDENTIALS.secretAccessKey },
+    },
+  });
+  const c = await rawFlight(server, USER, 30_000);
+  try {
+    const e = await c.query('SELECT count(*) FROM main.ghost').then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(e).toMatchObject({ code: grpc.status.NOT_FOUND });
+    expect((e as { details: string }).details).toMatch(/ghost/);
+    expect((e as { details: string }).details).toMatch(/no-such-bucket/);
+  } finally {
+    c.close();
+    await server.close();
+  }
+});
