@@ -22,7 +22,9 @@ export async function startCloudExecutors(config: Config, timeoutMs: number): Pr
     case 'fargate': {
       if (!ec.ecs) throw new ConfigError('executors.mode "fargate" needs executors.ecs');
       if (ec.count < 1) throw new ConfigError('executors.mode "fargate" needs executors.count ≥ 1 (tasks to start)');
-      return startFargateExecutors(ec.count, { config: ec.ecs }, timeoutMs + 5000);
+      // with a registry the tasks' executors register there and are reached at their records' addresses
+      const registry = config.registry.redisUrl ? config.registry : undefined;
+      return startFargateExecutors(ec.count, { config: ec.ecs, registry }, timeoutMs + 5000);
     }
     case 'remote': {
       const addresses = ec.addresses ?? [];

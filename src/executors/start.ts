@@ -9,6 +9,7 @@ import { Executor } from './executor';
 import { startChildExecutors } from './child-process';
 import { startCloudExecutors } from './cloud-start';
 import { CLOUD_MODES } from './cloud-config';
+import { watchFargateFleets } from './ecs/fargate';
 import { InProcessExecutor } from './in-process';
 import { ExecutorPool } from './pool';
 import { ExecutorCache, openExecutorCache } from '../store/executor-cache';
@@ -76,6 +77,7 @@ export async function startExecutorPool(config: Config, dataRoots: readonly stri
   pool.monostore = ec.monostore;
   if (scratch) pool.shuffle = { directory: scratch, broadcastLimitBytes: ec.broadcastLimitBytes, removeOnClose: !ec.scratchDirectory };
   if (shared) pool.onClose.push(shared.close);
+  if (cloud) watchFargateFleets(pool, executors); // tasks that stop or whose registration expires leave
   return pool;
 }
 

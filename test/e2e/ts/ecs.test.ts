@@ -8,17 +8,19 @@ import {
   ECSClient,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  StopTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { status } from '@grpc/grpc-js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, RunningServer } from '../../../src/cli/serve';
-import { loadConfig } from '../../../src/config';
+import { loadConfig, RegistryConfig, registrySchema } from '../../../src/config';
 import { ChildProcessExecutor, startChildExecutors } from '../../../src/executors/child-process';
 import { ecsSchema } from '../../../src/executors/cloud-config';
-import { FargateFleetOptions, startFargateExecutors } from '../../../src/executors/ecs/fargate';
+import { FargateExecutor, FargateFleetOptions, startFargateExecutors, watchFargateFleets } from '../../../src/executors/ecs/fargate';
 import { ExecutorPool } from '../../../src/executors/pool';
-import { freePort, MOTO_CREDENTIALS, Service, startMoto } from '../../services/services';
+import { openRegistry } from '../../../src/registry/open';
+import { freePort, MOTO_CREDENTIALS, Service, startMoto, startRedis } from '../../services/services';
 import { arrowRows, duckdbRows, fileList, makeParquet, ParquetFixture, scanFragment, sorted } from '../../unit/executors/parquet-fixture';
 import { all, failure } from './pool-helpers';
 import { RawFlight } from './raw-flight';
@@ -211,6 +213,222 @@ describe('Fargate executors (ECS on moto)', () => {
         else process.env[k] = v;
       }
     }
+  });
+});
+
+/** Runs `fn` with moto's credentials in the environment (a coordinator's ECS client reads them there). */
+async function withMotoCredentials<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, key: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.key]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+function argOf(command: readonly string[], flag: string): string | undefined {
+  const i = command.indexOf(flag);
+  return i >= 0 ? command[i + 1] : undefined;
+}
+
+/**
+ * Plays the task containers: for each RUNNING task whose command names an executor id (and that
+ * `serves` accepts), a local `skein executor` started with the task's registry arguments, registering
+ * under that id with its own address (what the image's entrypoint does with --advertise in AWS).
+ */
+class TaskContainers {
+  readonly byId = new Map<string, ChildProcessExecutor>();
+  readonly commands = new Map<string, string[]>();
+  private stopped = false;
+  private readonly loop: Promise<void>;
+
+  constructor(private readonly serves: (id: string) => boolean = () => true) {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const arns = await runningTasks();
+      const d = arns.length > 0 ? await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns })) : { tasks: [] };
+      for (const t of d.tasks ?? []) {
+        const command = t.overrides?.containerOverrides?.[0]?.command ?? [];
+        const id = argOf(command, '--id');
+        if (!id || this.commands.has(id) || this.stopped) continue;
+        this.commands.set(id, command);
+        if (!this.serves(id)) continue;
+        const registry = registrySchema.parse({
+          redisUrl: argOf(command, '--redis'),
+          keyPrefix: argOf(command, '--redis-prefix'),
+          heartbeatSeconds: Number(argOf(command, '--heartbeat-seconds')),
+          ttlSeconds: Number(argOf(command, '--ttl-seconds')),
+        });
+        const child = await ChildProcessExecutor.start({ id, secret: SECRET, threads: 1, allowedDirectories: [data.dir], timeoutMs: 60_000, restart: false, registry });
+        this.byId.set(id, child);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    try {
+      await this.loop;
+    } finally {
+      await Promise.all([...this.byId.values()].map((c) => c.close()));
+    }
+  }
+}
+
+async function eventually(what: string, check: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Fargate executors found through the registry (Redis)', () => {
+  let redis: Service;
+  let rc: RegistryConfig;
+  const PREFIX = 'fargate-test:';
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    rc = registrySchema.parse({ redisUrl: redis.url, keyPrefix: PREFIX, heartbeatSeconds: 0.5, ttlSeconds: 2 });
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('each task registers under the id in its command; fragments reach it at its record; tasks that stop or expire are dropped', async () => {
+    await taskLifecycle(10_000);
+    const containers = new TaskContainers();
+    try {
+      // registry mode never uses the DescribeTasks address
+      const noAddress = (): string => {
+        throw new Error('a registered task is reached at its record');
+      };
+      const executors = await startFargateExecutors(2, fleetOptions({ registry: rc, addressOf: noAddress }), 30_000);
+      const ids = executors.map((e) => e.id);
+      for (const id of ids) expect(id).toMatch(/^fargate-[0-9a-f]{8}-[12]$/);
+      expect([...containers.byId.keys()].sort()).toEqual([...ids].sort());
+      for (const e of executors) expect(`grpc://${e.remote.address}`).toBe(containers.byId.get(e.id)?.status().address);
+
+      const described = await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: executors.map((e) => e.taskArn) }));
+      for (const t of described.tasks ?? []) {
+        const command = t.overrides?.containerOverrides?.[0]?.command ?? [];
+        const id = argOf(command, '--id') as string;
+        expect(executors.find((e) => e.taskArn === t.taskArn)?.id).toBe(id);
+        expect(command).toEqual([
+          'executor', '--host', '0.0.0.0', '--port', '31338',
+          '--redis', redis.url, '--redis-prefix', PREFIX, '--heartbeat-seconds', '0.5', '--ttl-seconds', '2', '--id', id,
+        ]);
+      }
+
+      const pool = new ExecutorPool(executors, { secret: SECRET, slots: 2 });
+      watchFargateFleets(pool, executors);
+      try {
+        const fragments = data.files.map((f, i) => scanFragment(`f${i}`, [f], SELECT, WHERE));
+        const outs = await all(pool.runAll(fragments, new AbortController().signal));
+        expect(new Set(outs.map((o) => o.executor))).toEqual(new Set(ids));
+        const expected = await duckdbRows(`SELECT ${SELECT} FROM read_parquet(${fileList(data.files)}) WHERE ${WHERE}`);
+        expect(sorted(outs.flatMap((o) => arrowRows(o.batches)))).toEqual(sorted(expected));
+
+        // a task ECS stops (its container would exit) leaves the pool
+        const [first, second] = executors as [FargateExecutor, FargateExecutor];
+        await ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: first.taskArn, reason: 'test: task stopped' }));
+        await eventually('the stopped task to leave the pool', () => pool.size === 1);
+        expect(pool.executors.map((e) => e.id)).toEqual([second.id]);
+
+        // an executor whose registration expires (here: it deregisters) leaves, and its task is stopped
+        await containers.byId.get(second.id)?.close();
+        await eventually('the expired executor to leave the pool', () => pool.size === 0);
+        await eventually('its task to stop', async () => (await runningTasks()).length === 0);
+        const stopped = await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [second.taskArn] }));
+        expect(stopped.tasks?.[0]?.desiredStatus).toBe('STOPPED');
+        expect(stopped.tasks?.[0]?.stoppedReason).toMatch(/skein/);
+      } finally {
+        await pool.close();
+      }
+    } finally {
+      await containers.close();
+    }
+  });
+
+  it('a task whose executor never registers fails the start with DEADLINE_EXCEEDED naming the task; every task is stopped', async () => {
+    await taskLifecycle(10_000);
+    const containers = new TaskContainers((id) => id.endsWith('-1'));
+    try {
+      const err = await failure(startFargateExecutors(2, fleetOptions({ registry: rc }, { startTimeoutSeconds: 3 }), 30_000));
+      expect(err.code).toBe(status.DEADLINE_EXCEEDED);
+      const silent = [...containers.commands.keys()].find((id) => id.endsWith('-2')) as string;
+      expect(silent).toBeDefined();
+      expect(err.message).toMatch(/executors never registered in the registry redis:\/\/127\.0\.0\.1:\d+\/? within 3 s: task arn:aws:ecs:\S+ \(executor fargate-[0-9a-f]{8}-2\)$/);
+      expect(err.message).toContain(`(executor ${silent})`);
+      expect(containers.byId.size).toBe(1);
+      expect(await runningTasks()).toEqual([]);
+    } finally {
+      await containers.close();
+    }
+  });
+
+  it('skein serve with executors.mode = "fargate" and registry.redisUrl: the same answer as DuckDB, run on the registered tasks', async () => {
+    await taskLifecycle(10_000);
+    const lake = mkdtempSync(join(data.dir, 'lake-'));
+    mkdirSync(join(lake, 'main', 'items'), { recursive: true });
+    for (const [i, f] of data.files.entries()) writeFileSync(join(lake, 'main', 'items', `part-${i}.parquet`), readFileSync(f));
+    const user = { username: 'fargate', password: 'pw-fargate' };
+    const containers = new TaskContainers();
+    let server: RunningServer | undefined;
+    let client: RawFlight | undefined;
+    const registry = await openRegistry(rc);
+    try {
+      const config = loadConfig({
+        env: {},
+        overrides: {
+          port: 0,
+          users: [user],
+          catalog: { root: lake, refreshSeconds: 600 },
+          registry: { redisUrl: redis.url, keyPrefix: PREFIX, heartbeatSeconds: 0.5, ttlSeconds: 2 },
+          executors: {
+            mode: 'fargate',
+            count: 2,
+            secret: SECRET,
+            ecs: { cluster: CLUSTER, taskDefinition: FAMILY, subnets: [subnet], securityGroups: ['sg-skein'], endpoint: moto.url, startTimeoutSeconds: 20 },
+          },
+        },
+      });
+      server = await withMotoCredentials(() => startServer(config));
+      const ids = (server.executors?.executors ?? []).map((e) => e.id).sort();
+      expect(ids).toEqual([...containers.byId.keys()].sort());
+      expect(ids).toHaveLength(2);
+
+      client = new RawFlight(server.port, user.username, user.password, 30_000);
+      await client.authenticate();
+      const sql = 'SELECT g, count(*) AS n, sum(amount) AS s, max(day) AS d FROM items WHERE g < 6 GROUP BY g';
+      const got = await client.query(sql);
+      const want = await duckdbRows(sql.replace('FROM items', `FROM read_parquet(${fileList(data.files)})`));
+      expect(want.length).toBe(6);
+      expect(sorted(arrowRows(got.batches))).toEqual(sorted(want));
+      // the query log (in the same Redis) names the tasks' executors
+      await eventually('the query log entry', async () => (await registry.queryRange({ limit: 5 })).some((e) => e.query === sql));
+      const entry = (await registry.queryRange({ limit: 5 })).find((e) => e.query === sql);
+      expect(entry?.executors.length).toBeGreaterThan(0);
+      for (const id of entry?.executors ?? []) expect(ids).toContain(id);
+    } finally {
+      client?.close();
+      await server?.close();
+      await containers.close();
+      await registry.close();
+      rmSync(lake, { recursive: true, force: true });
+    }
+    expect(await runningTasks()).toEqual([]);
   });
 });
 
