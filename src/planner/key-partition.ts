@@ -14,7 +14,10 @@
 //   anti join between two partitioned sides has one in its own ON.
 // - A subquery reading partitioned tables is correlated by a key equality (EXISTS, scalar, IN), or
 //   is an uncorrelated `key IN (SELECT key …)` conjunct of WHERE/HAVING (where NULL means false).
-// - Aggregation below the top is per key value: grouped by the key, or correlated by it.
+// - Aggregation below the top is per key value: grouped by the key, or correlated by it. A key on
+//   the null-supplying side of an outer join does not count (nor is it passed up as a key): its
+//   unmatched rows are NULL in every partition, so each would have its own NULL group.
+// - VALUES lists and table functions read no lake table (their subqueries are not checked).
 // - No window functions, set operations, LIMIT, QUALIFY, SAMPLE, CTEs or lateral joins below the
 //   top; the top level is combined by the planner (stream, top-N, partial aggregates).
 import { conjuncts, Node, walk } from './ast';
@@ -33,6 +36,8 @@ interface Item {
 interface Scope {
   items: Item[];
   parent: Scope | null;
+  /** Items on the null-supplying side of an outer join: their key is NULL in rows of every partition. */
+  nullable: Set<Item>;
 }
 
 interface Resolved {
@@ -165,11 +170,18 @@ class Checker {
       // a replicated side must not be one whose unmatched rows are kept (they would repeat per partition)
       if (lp && !rp && !['INNER', 'LEFT', 'SEMI', 'ANTI'].includes(kind)) return false;
       if (!lp && rp && !['INNER', 'RIGHT'].includes(kind)) return false;
+      // unmatched rows carry NULL for the other side's key in whichever partition they come from
+      if (kind !== 'INNER' && kind !== 'SEMI' && kind !== 'ANTI') {
+        const supplying = kind === 'LEFT' ? right : kind === 'RIGHT' ? left : [...left, ...right];
+        for (const i of supplying) scope.nullable.add(i);
+      }
       on.push(...conjuncts(ref.condition as Node | null));
       if (lp && rp) joins.push({ ...ref, __left: left, __right: right } as Node);
       return true;
     }
     if (ref.type === 'TABLE_FUNCTION' || ref.type === 'EXPRESSION_LIST') {
+      // a subquery in VALUES or a function's arguments is not checked here: it must read no lake table
+      if (this.readsLake(ref)) return false;
       const names = ((ref.column_name_alias as string[] | undefined) ?? []).map(lower);
       scope.items.push({ alias: lower(ref.alias), columns: names.length > 0 ? new Set(names) : null, occurrence: null, partitioned: false, keys: new Set() });
       return true;
@@ -191,7 +203,7 @@ class Checker {
     });
     if (windowed) return null;
 
-    const scope: Scope = { items: [], parent };
+    const scope: Scope = { items: [], parent, nullable: new Set() };
     const on: Node[] = [];
     const joins: Node[] = [];
     if (!this.from(s.from_table as Node | null, scope, on, joins)) return null;
@@ -265,9 +277,13 @@ class Checker {
       if ((node.select_list as Node[]).length !== 1 || checked.keyOutputs[0] !== outputNames(node).list[0]) return null;
     }
 
-    // aggregation below the top: one key value per group
+    // aggregation below the top: one key value per group (a NULL key an outer join supplies is not:
+    // every partition has its own NULL group)
     if (role !== 'root' && this.isAggregate(s) && partitioned.length > 0 && !correlated) {
-      const byKey = (s.group_expressions as Node[]).some((g) => g.class === 'COLUMN_REF' && isKey(resolve(g, scope)) && resolve(g, scope)?.scope === scope);
+      const byKey = (s.group_expressions as Node[]).some((g) => {
+        const r = g.class === 'COLUMN_REF' ? resolve(g, scope) : null;
+        return isKey(r) && r.scope === scope && !scope.nullable.has(r.item);
+      });
       if (!byKey) return null;
     }
     if (role === 'derived' && this.isAggregate(s) && partitioned.length === 0 && below) return null;
@@ -276,7 +292,7 @@ class Checker {
     const keyOutputs = (s.select_list as Node[]).flatMap((e, i) => {
       if (e.class !== 'COLUMN_REF') return [];
       const r = resolve(e, scope);
-      return isKey(r) && r.scope === scope ? [names[i]] : [];
+      return isKey(r) && r.scope === scope && !scope.nullable.has(r.item) ? [names[i]] : [];
     });
     return { partitioned: below, correlated, keyOutputs };
   }
@@ -307,7 +323,7 @@ function columnEqualities(root: Node, occurrenceOf: Map<Node, number>, occurrenc
   const pairs: Array<[string, string]> = [];
   const visitSelect = (s: Node, parent: Scope | null): void => {
     if (s.type !== 'SELECT_NODE') return;
-    const scope: Scope = { items: [], parent };
+    const scope: Scope = { items: [], parent, nullable: new Set() };
     walk(s.from_table, (n) => {
       if (n.type === 'SUBQUERY' && !n.class) {
         visitSelect((n.subquery as Node).node as Node, parent);
@@ -344,7 +360,7 @@ function columnEqualities(root: Node, occurrenceOf: Map<Node, number>, occurrenc
         const child = sub.child as Node;
         const first = (node.select_list as Node[])[0];
         if (child?.class === 'COLUMN_REF' && first?.class === 'COLUMN_REF') {
-          const inner: Scope = { items: [], parent: scope };
+          const inner: Scope = { items: [], parent: scope, nullable: new Set() };
           walk(node.from_table, (n) => {
             if (n.type === 'SUBQUERY' && !n.class) return false;
             const i = n.type === 'BASE_TABLE' ? occurrenceOf.get(n) : undefined;

@@ -584,6 +584,17 @@ export async function planQuery(
       if (read > once * 1.5 + (1 << 20)) return null; // not laid out by this key: shuffle instead
       filesFor.set(i, per.map((fs) => (fs.length > 0 ? fs : [all[0]])));
     }
+    // rows with a NULL key belong to the first range, wherever their file's key range lies: the first
+    // partition also reads every file that may hold NULL keys (its other rows fall outside its range)
+    for (const [i, key] of keyed) {
+      const per = filesFor.get(i) as DataFile[][];
+      const first = new Set(per[0].map((f) => f.path));
+      const nulls = filesOf(i).filter((f) => {
+        const s = Object.entries(f.columns).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+        return !first.has(f.path) && (!s || s.nullCount === null || s.nullCount > 0);
+      });
+      if (nulls.length > 0) filesFor.set(i, [[...per[0], ...nulls], ...per.slice(1)]);
+    }
     const stageId = 's0';
     const fragments: Fragment[] = await Promise.all(ranged.map(async (_, g) => {
       const node = clone(fragmentNode);
