@@ -41,6 +41,22 @@ const PART_COLUMN = '__skein_part';
 const SHUFFLE_SAFE = /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\)|VARCHAR|BLOB|DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE)$/;
 const INTEGER_KEY = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;
 
+/** What a key-partitioned plan (shuffle or key ranges) is built from. */
+interface KeyedJob {
+  /** The statement each fragment runs (combined as stream, top-N or partial aggregates). */
+  fragmentNode: Node;
+  merge: ((output: string) => Node) | null;
+  /** How the fragments' rows combine, for EXPLAIN. */
+  how: string;
+  pruned: Array<{ files: DataFile[]; report: PruneReport; filters: string[] }>;
+  /** The occurrence whose files set the partitions (the largest). */
+  big: number;
+  filesOf: (i: number) => DataFile[];
+  /** Occurrence index → key column of the tables partitioned by the key. */
+  keyed: Map<number, string>;
+  note: string;
+}
+
 /** A plan plus what only the coordinator needs to run it. */
 export interface PlannedQuery extends Plan {
   /** Output names of the statement (for EXPLAIN). */
@@ -385,7 +401,7 @@ export async function planQuery(
     const shuffled = shuffleSet(groups, keyJoins);
     if (shuffled) {
       const note = `inner join of ${occurrences.length} lake tables with a large second side`;
-      return shuffleJoin(fragmentNode, merge, how, pruned, big, filesOf, shuffled, note);
+      return shuffleJoin({ fragmentNode, merge, how, pruned, big, filesOf, keyed: shuffled, note });
     }
     let colocated = 0;
     const refIndex = (n: Node): number => occurrences.findIndex((o) => shapeOf(o.ref) === shapeOf(n) && o.ref.alias === n.alias);
@@ -529,17 +545,8 @@ export async function planQuery(
    * only the rows in its range (NULL keys go to the first). Null when statistics do not allow it or a
    * table would be read more than about once over all fragments.
    */
-  async function rangeJoin(
-    fragmentNode: Node,
-    merge: ((output: string) => Node) | null,
-    how: string,
-    pruned: Awaited<ReturnType<typeof prune>>[],
-    big: number,
-    filesOf: (i: number) => DataFile[],
-    keyed: Map<number, string>,
-    note: string,
-    order: number[],
-  ): Promise<PlannedQuery | null> {
+  async function rangeJoin(job: KeyedJob, order: number[]): Promise<PlannedQuery | null> {
+    const { fragmentNode, merge, how, pruned, big, filesOf, keyed, note } = job;
     const bigKey = keyed.get(big) as string;
     const groups = groupFiles(filesOf(big), fragmentsPerStage);
     if (groups.length < 2) return null;
@@ -637,16 +644,8 @@ export async function planQuery(
     return { kind: 'distributed', sql, stages: [stage], merge: mergeSql, notes, columns: described.names };
   }
 
-  async function shuffleJoin(
-    fragmentNode: Node,
-    merge: ((output: string) => Node) | null,
-    how: string,
-    pruned: Awaited<ReturnType<typeof prune>>[],
-    big: number,
-    filesOf: (i: number) => DataFile[],
-    shuffled: Map<number, string>,
-    note: string,
-  ): Promise<PlannedQuery | null> {
+  async function shuffleJoin(job: KeyedJob): Promise<PlannedQuery | null> {
+    const { fragmentNode, merge, how, pruned, big, filesOf, keyed: shuffled, note } = job;
     // the fragment's table references, in the statement's order: the same tables may appear several
     // times with one alias (TPC-H Q17's two unaliased lineitem), so match them by position
     const order = baseTables(root).map((n) => occurrences.findIndex((o) => o.ref === n));
@@ -655,7 +654,7 @@ export async function planQuery(
         fragmentOrder.some((n, i) => n.table_name !== occurrences[order[i]].ref.table_name || n.alias !== occurrences[order[i]].ref.alias)) {
       return null;
     }
-    const ranged = await rangeJoin(fragmentNode, merge, how, pruned, big, filesOf, shuffled, note, order);
+    const ranged = await rangeJoin(job, order);
     if (ranged) return ranged;
     const scratch = opts.scratch as string;
     const partitions = fragmentsPerStage;
@@ -877,7 +876,7 @@ export async function planQuery(
       const filesOf = (i: number): DataFile[] => (pruned[i].files.length > 0 ? pruned[i].files : [occurrences[i].table.files[0]]);
       const big = [...keys.keys()].reduce((best, i) => (pruned[i].report.bytesKept > pruned[best].report.bytesKept ? i : best));
       const note = 'every row combination shares one key (joins, correlated subqueries, IN lists and groups by it)';
-      const planned = await shuffleJoin(shape.fragmentNode, shape.merge, shape.how, pruned, big, filesOf, keys, note);
+      const planned = await shuffleJoin({ ...shape, pruned, big, filesOf, keyed: keys, note });
       if (planned) return planned;
     }
     if (keys) notes.push('partitioned by a key, but the top level does not combine: gather');
