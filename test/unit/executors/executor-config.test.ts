@@ -17,6 +17,7 @@ describe('executors configuration', () => {
       slots: 2,
       discover: false,
       broadcastLimitBytes: 64 << 20,
+      monostore: false,
     });
   });
 

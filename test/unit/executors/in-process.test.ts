@@ -194,7 +194,7 @@ describe('ExecutorPool over in-process executors', () => {
 
   it('retries a fragment that times out on a stalled executor elsewhere; the answer is exact', async () => {
     const stalled = new StallingExecutor(await open('stuck'), (f) => f.fragment.id === 'f3');
-    const pool = new ExecutorPool([stalled, await open('ok')], { secret: SECRET, slots: 4, fragmentTimeoutMs: 500 });
+    const pool = new ExecutorPool([stalled, await open('ok')], { secret: SECRET, slots: 4, fragmentTimeoutMs: 3000 });
     try {
       const fragments = data.files.map((f, i) => scanFragment(`f${i}`, [f], SELECT, WHERE));
       // put f3 on the stalling executor first: it is the largest, so dispatched first to the least-used
