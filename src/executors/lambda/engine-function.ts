@@ -6,10 +6,10 @@ import { status } from '@grpc/grpc-js';
 import { CancelledError, DeadlineExceededError, InternalError, ResourceExhaustedError, SkeinError } from '../../errors';
 import { log } from '../../log';
 import { ObjectStore } from '../../store/object-store';
+import { PartitionCache } from '../../store/partition-cache';
 import { FragmentEngine } from '../fragment-runner';
 import { LambdaContext, StreamingResponse } from './handlers';
 import { encodeIpcStream, ipcStreamChunks } from './ipc';
-import { PartitionCache } from './partition-cache';
 import {
   EngineReply,
   engineRequest,
@@ -31,7 +31,10 @@ export interface EngineFunctionOptions {
   /** Where results too large to return inline go (a prefix such as s3://bucket/results/). */
   resultPrefix: string | null;
   resultStore: ObjectStore | null;
-  /** Object-store files of fragments are copied here and read locally (kept while warm). */
+  /**
+   * Object-store files of fragments are copied here and read locally (kept while warm): the same
+   * partition cache every executor uses; the fragment engine fetches and rewrites.
+   */
   cache: PartitionCache | null;
 }
 
@@ -61,12 +64,13 @@ export class EngineFunction {
   ) {}
 
   static async open(opts: EngineFunctionOptions): Promise<EngineFunction> {
-    const allowed = opts.allowedDirectories === null ? null : [...opts.allowedDirectories, ...(opts.cache ? [opts.cache.dir] : [])];
+    // the engine adds the cache directory to the sandbox's allowed directories itself
     const engine = await FragmentEngine.open({
       secret: opts.secret,
       threads: opts.threads,
       memoryLimit: opts.memoryLimit,
-      allowedDirectories: allowed,
+      allowedDirectories: opts.allowedDirectories,
+      cache: opts.cache,
     });
     return new EngineFunction(engine, opts);
   }
@@ -94,7 +98,7 @@ export class EngineFunction {
       instance: this.instance,
       invocations: this.invocations,
       duckdb: this.engine.duckdbVersion,
-      cachedFiles: this.opts.cache?.size ?? 0,
+      cachedFiles: this.opts.cache?.held().length ?? 0,
     };
   }
 
@@ -104,8 +108,7 @@ export class EngineFunction {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), Math.max(0, deadline - Date.now()));
     try {
-      const signed = this.opts.cache ? await this.opts.cache.localize(req.fragment, ac.signal) : req.fragment;
-      const run = await this.engine.run(signed, ac.signal);
+      const run = await this.engine.run(req.fragment, ac.signal);
       const { bytes, rows } = await encodeIpcStream(run.schema, run.batches);
       const base = { v: PROTOCOL_VERSION, ok: true as const, id: req.id, instance: this.instance, rows, bytes: bytes.length };
       const limit = Math.min(req.inlineLimit ?? MAX_INLINE_BYTES, MAX_INLINE_BYTES);
@@ -136,8 +139,7 @@ export class EngineFunction {
     const instance = this.instance;
     let run;
     try {
-      const signed = this.opts.cache ? await this.opts.cache.localize(req.fragment, ac.signal) : req.fragment;
-      run = await this.engine.run(signed, ac.signal);
+      run = await this.engine.run(req.fragment, ac.signal);
     } catch (e) {
       clearTimeout(timer);
       throw atDeadline(e, ac.signal, started, instance);

@@ -4,8 +4,12 @@ import { ConfigError } from '../../errors';
 import { DirectoryCatalog } from '../../catalog/directory-catalog';
 import { CatalogFunction } from './catalog-function';
 import { EngineFunction } from './engine-function';
-import { DEFAULT_CACHE_DIR, PartitionCache } from './partition-cache';
+import { join } from 'node:path';
+import { PartitionCache } from '../../store/partition-cache';
 import { storesFromEnv } from './result-store';
+
+/** Where the Engine function caches object-store files by default: Lambda's writable disk. */
+const DEFAULT_CACHE_DIR = join('/tmp', 'skein-cache');
 
 /** The part of Lambda's context object Skein uses. */
 export interface LambdaContext {
@@ -52,11 +56,10 @@ export async function openEngineFunction(env: NodeJS.ProcessEnv): Promise<Engine
   const resultPrefix = env.SKEIN_LAMBDA_RESULT_PREFIX || null;
   const sandbox = !/^(0|false|no|off)$/i.test(env.SKEIN_SANDBOX ?? 'true');
   const allowed = (env.SKEIN_ALLOWED_DIRECTORIES ?? '').split(':').filter((d) => d !== '');
-  const cache = new PartitionCache({
-    dir: env.SKEIN_LAMBDA_CACHE_DIR || DEFAULT_CACHE_DIR,
+  const cache = await PartitionCache.open({
+    directory: env.SKEIN_LAMBDA_CACHE_DIR || DEFAULT_CACHE_DIR,
     maxBytes: intEnv(env, 'SKEIN_LAMBDA_CACHE_BYTES') ?? 512 << 20,
-    storeFor: (uri) => stores.forUri(uri),
-    secret,
+    stores,
   });
   return EngineFunction.open({
     secret,
