@@ -392,13 +392,11 @@ export async function planQuery(
     // the fragment keeps every condition of the query, so reading a superset of the kept files is
     // still exact: a table whose files were all pruned is read from one file, and yields nothing
     const filesOf = (i: number): DataFile[] => (pruned[i].files.length > 0 ? pruned[i].files : [occurrences[i].table.files[0]]);
-    prunedFiles = occurrences.map((_, i) => filesOf(i));
-    bigAt = big;
     // co-location: a table joined to the split one on equal keys needs, per fragment, only the
     // files whose key range overlaps the range of the fragment's split-table files
     const keyJoins = equiJoinKeys(joinNode, occurrences, big);
     const groups = groupFiles(filesOf(big), fragmentsPerStage);
-    const shuffled = shuffleSet(groups, keyJoins);
+    const shuffled = shuffleSet(groups, keyJoins, big, filesOf);
     if (shuffled) {
       const note = `inner join of ${occurrences.length} lake tables with a large second side`;
       return shuffleJoin({ fragmentNode, merge, how, pruned, big, filesOf, keyed: shuffled, note });
@@ -474,16 +472,20 @@ export async function planQuery(
    * to co-located files): the tables to repartition by one integer join key of the split table —
    * the split table and every large table joined to it on that key — as occurrence index → key column.
    */
-  function shuffleSet(groups: DataFile[][], keyJoins: Map<number, [string, string]>): Map<number, string> | null {
+  function shuffleSet(
+    groups: DataFile[][],
+    keyJoins: Map<number, [string, string]>,
+    big: number,
+    filesOf: (i: number) => DataFile[],
+  ): Map<number, string> | null {
     if (!opts.scratch) return null;
     const limit = opts.broadcastLimitBytes ?? DEFAULT_BROADCAST_LIMIT;
-    const big = bigIndex();
     const typeOf = (i: number, col: string): string =>
       occurrences[i].table.columns.find((c) => c.name.toLowerCase() === col.toLowerCase())?.type ?? '';
     const large: Array<[number, string, string, number]> = [];
     for (const [i, [bigKey, otherKey]] of keyJoins) {
       if (!INTEGER_KEY.test(typeOf(big, bigKey)) || !INTEGER_KEY.test(typeOf(i, otherKey))) continue;
-      const files = prunedFiles[i];
+      const files = filesOf(i);
       // the most any fragment would read of it when broadcast, co-location included
       let worst = 0;
       for (const g of groups) {
@@ -501,10 +503,6 @@ export async function planQuery(
     return set;
   }
 
-  // set by broadcastJoin before shuffleSet runs
-  let prunedFiles: DataFile[][] = [];
-  let bigAt = 0;
-  const bigIndex = (): number => bigAt;
 
   /**
    * A repartition (shuffle) join: each table of `shuffled` is scanned by repartition fragments that
