@@ -4,6 +4,7 @@
 import * as A from 'apache-arrow';
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBType, DuckDBVector } from '@duckdb/node-api';
+import { copyStrings, stringLength } from './string-copy';
 import { Grow, isValid, Rows, Validity } from './validity';
 
 export interface Appender {
@@ -175,22 +176,20 @@ export class StringAppender extends VarAppender {
     const src = duckdb.vector_get_data(vec, cap * 16);
     const mask = this.v.append(vec, cap, rows);
     const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    const dest = new Int32Array(rows.count);
+    const base = this.bytes.len;
+    let total = 0;
     for (let k = 0; k < rows.count; k++) {
       const r = rows.idx === null ? rows.start + k : rows.idx[k];
       if (isValid(mask, r)) {
-        const at = r * 16;
-        const n = view.getUint32(at, true);
-        this.bytes.ensure(n);
-        if (n <= 12) {
-          this.bytes.buf.set(src.subarray(at + 4, at + 4 + n), this.bytes.len);
-        } else {
-          this.bytes.buf.set(
-            duckdb.get_data_from_pointer(src.buffer as ArrayBuffer, src.byteOffset + at + 8, n),
-            this.bytes.len,
-          );
-        }
-        this.bytes.len += n;
-      }
+        dest[k] = total;
+        total += stringLength(view, r);
+      } else dest[k] = -1;
+    }
+    this.bytes.ensure(total);
+    copyStrings(src, rows.start, rows.idx, dest, rows.count, this.bytes.buf, base);
+    for (let k = 0; k < rows.count; k++) {
+      if (dest[k] >= 0) this.bytes.len = base + dest[k] + stringLength(view, rows.idx === null ? rows.start + k : rows.idx[k]);
       this.pushOffset();
     }
   }

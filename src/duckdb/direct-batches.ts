@@ -10,6 +10,7 @@ import {
   RecordBatch as RecordBatchMeta,
 } from 'apache-arrow/ipc/metadata/message';
 import { FIXED_WIDTH } from './appender-factory';
+import { copyStrings, stringLength } from './string-copy';
 import { isValid, POPCOUNT } from './validity';
 
 /** A record batch already in IPC form: header flatbuffer, body written on demand into a buffer. */
@@ -104,10 +105,6 @@ function readParts(pieces: Piece[], c: number, width: number): Part[] {
   });
 }
 
-function stringLength(view: DataView, r: number): number {
-  return view.getUint32(r * 16, true);
-}
-
 export function encodeDirect(pieces: Piece[], types: readonly DuckDBType[]): EncodedBatch {
   const numRows = pieces.reduce((s, p) => s + p.count, 0);
   let offset = 0;
@@ -174,16 +171,18 @@ function writeColumn(out: Uint8Array, at: number, col: Column): void {
       }
     } else {
       const view = new DataView(p.data.buffer, p.data.byteOffset, p.data.byteLength);
-      const src = p.data;
+      const dest = new Int32Array(p.count);
       for (let k = 0; k < p.count; k++) {
         const r = p.start + k;
         (oView as DataView).setInt32((pos + k) * 4, strAt, true);
-        if (!isValid(p.mask, r)) continue;
-        const n = stringLength(view, r);
-        if (n <= 12) out.set(src.subarray(r * 16 + 4, r * 16 + 4 + n), dBase + strAt);
-        else out.set(duckdb.get_data_from_pointer(src.buffer as ArrayBuffer, src.byteOffset + r * 16 + 8, n), dBase + strAt);
-        strAt += n;
+        if (!isValid(p.mask, r)) {
+          dest[k] = -1;
+          continue;
+        }
+        dest[k] = strAt;
+        strAt += stringLength(view, r);
       }
+      copyStrings(p.data, p.start, null, dest, p.count, out, dBase);
     }
     pos += p.count;
   }

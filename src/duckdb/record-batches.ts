@@ -6,6 +6,7 @@ import duckdb from '@duckdb/node-bindings';
 import { DuckDBDataChunk, DuckDBResult, DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import { fixedBytesPerRow, makeAppender } from './appender-factory';
 import { canEncodeDirect, encodeDirect, EncodedBatch, Piece } from './direct-batches';
+import { isValid } from './validity';
 
 /** What the batcher yields: an Arrow record batch, or one already encoded as IPC (fast path). */
 export type ResultBatch = A.RecordBatch | EncodedBatch;
@@ -40,8 +41,9 @@ export class BatchBuilder {
       const vec = duckdb.data_chunk_get_vector(chunk.chunk, c);
       const data = duckdb.vector_get_data(vec, rows * 16);
       const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-      // NULL slots may hold stale lengths; over-estimating is harmless here
-      for (let r = start; r < start + count; r++) bytes += view.getUint32(r * 16, true);
+      // NULL slots may hold any length (a sorted result's hold garbage): count valid rows only
+      const mask = duckdb.vector_get_validity(vec, ((rows + 63) >> 6) * 8);
+      for (let r = start; r < start + count; r++) if (isValid(mask, r)) bytes += view.getUint32(r * 16, true);
     }
     return bytes;
   }

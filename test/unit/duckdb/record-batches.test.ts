@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as A from 'apache-arrow';
 import { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 import { arrowSchemaOf } from '../../../src/duckdb/arrow-types';
@@ -109,5 +112,43 @@ describe('DuckDB → Arrow batches', () => {
     expect(row.e).toBe('b');
     expect(row.u).toBe('5ba9f718-f39e-4137-adba-72be09814154');
     expect(String(t.schema.fields[3].type)).toBe('Decimal[6e+2]');
+  });
+
+  it('copies strings from every kind of source byte for byte (runs of nearby strings read at once)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skein-strings-'));
+    try {
+      // inline (<= 12 bytes) and pointed-to strings, NULLs, multi-byte UTF-8, repeats (Parquet
+      // dictionaries), a few strings larger than one read run (4 MiB), from memory, a table and
+      // Parquet files written plain and with dictionaries
+      const gen = `SELECT i, CASE WHEN i % 11 = 0 THEN NULL
+            WHEN i % 5 = 0 THEN 'short' || (i % 7)::VARCHAR
+            WHEN i % 5 = 1 THEN 'ünïcødé ✓ ' || repeat('é', i % 40) || i::VARCHAR
+            WHEN i % 5 = 2 THEN 'repeated value number ' || (i % 13)::VARCHAR
+            WHEN i = 3003 OR i = 7008 THEN repeat('big', 1400010) || i::VARCHAR
+            ELSE md5(i::VARCHAR) || repeat('-', i % 300) END s,
+          (i % 3)::VARCHAR || repeat('x', (i * 7) % 29) t
+        FROM range(12000) r(i)`;
+      await conn.run(`CREATE OR REPLACE TABLE strs AS ${gen}`);
+      const plain = path.join(dir, 'plain.parquet');
+      const dict = path.join(dir, 'dict.parquet');
+      await conn.run(`COPY strs TO '${plain}' (FORMAT parquet, DICTIONARY_SIZE_LIMIT 1, ROW_GROUP_SIZE 3000)`);
+      await conn.run(`COPY strs TO '${dict}' (FORMAT parquet, ROW_GROUP_SIZE 5000)`);
+      const expected = (await conn.runAndReadAll(`${gen} ORDER BY i`)).getRowObjectsJS();
+      expect(expected.length).toBe(12000);
+      for (const source of [`(${gen})`, 'strs', `read_parquet('${plain}')`, `read_parquet('${dict}')`]) {
+        for (const general of [false, true]) {
+          const t = await viaSkein(conn, `SELECT i, s, t FROM ${source} ORDER BY i`, 256 * 1024, general);
+          const got = t.toArray().map((r) => ({ i: BigInt(r.i), s: r.s, t: r.t }));
+          expect(got.length).toBe(12000);
+          for (let k = 0; k < got.length; k++) {
+            if (got[k].s !== expected[k].s || got[k].t !== expected[k].t) {
+              throw new Error(`${source} (${general ? 'general' : 'direct'} path) row ${k} differs`);
+            }
+          }
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
