@@ -107,7 +107,12 @@ export async function* recordBatches(
   // one native fetch per 2,048 rows is the hot loop: call the binding directly, skipping the wrapper's
   // extra async layer (the handle is a documented-in-JS, TS-protected field of DuckDBResult)
   const raw = (result as unknown as { result: duckdb.Result }).result;
+  // a materialized result's chunks are read synchronously, by index
+  const materialized = !duckdb.result_is_streaming(raw);
+  const chunkCount = materialized ? duckdb.result_chunk_count(raw) : 0;
+  let chunkIndex = 0;
   const fetch = async (): Promise<DuckDBDataChunk | null> => {
+    if (materialized) return chunkIndex < chunkCount ? new DuckDBDataChunk(duckdb.result_get_chunk(raw, chunkIndex++)) : null;
     const c = await duckdb.fetch_chunk(raw);
     return c ? new DuckDBDataChunk(c) : null;
   };

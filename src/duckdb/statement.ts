@@ -197,6 +197,13 @@ export interface RunOptions {
 
 export interface QueryOptions extends RunOptions {
   batch: BatchOptions;
+  /**
+   * Run the query to the end before the first batch (a materialized result): no per-chunk round
+   * trip to DuckDB's thread, and full 2,048-row chunks where a streamed filter yields a few hundred
+   * rows at a time (three times faster for selective scans). For results known to fit in memory:
+   * fragments (their inputs are sized by the planner) and merges.
+   */
+  materialize?: boolean;
 }
 
 /** Watches `signal` and interrupts `conn` when it fires; returns the unsubscribe function. */
@@ -234,7 +241,7 @@ export async function startQuery(lease: Lease, sql: string, opts: QueryOptions):
       bindRow(stmt, opts.params.find((b) => b.numRows === 1) as A.RecordBatch, 0);
     }
     if (opts.signal?.aborted) throw new CancelledError('query cancelled by the client (or its deadline passed)');
-    const result = await stmt.stream();
+    const result = opts.materialize ? await stmt.run() : await stmt.stream();
     const columns = columnsOf(result.deduplicatedColumnNames(), result.columnTypes(), lease.timeZone);
     return new RunningQuery(lease, stmt, result, columns, opts.batch);
   } catch (e) {

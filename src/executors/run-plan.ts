@@ -12,7 +12,7 @@ import { ResultBatch } from '../duckdb/record-batches';
 import { quoteIdent } from '../duckdb/sql';
 import { BatchOptions } from '../duckdb/record-batches';
 import { startQuery } from '../duckdb/statement';
-import { Fragment, Plan } from '../planner/plan';
+import { Fragment, Plan, Stage } from '../planner/plan';
 import { addCacheStats, CacheStats } from '../store/partition-cache';
 
 /** A finished fragment's rows (buffered, so a retried fragment never yields twice). */
@@ -45,6 +45,8 @@ export interface PlanStats {
   rowsShuffled?: number;
   /** Partition-cache hits/misses/bytes fetched over every fragment (executors that report them). */
   cache?: CacheStats;
+  /** Where the time went (ms): stages others depend on, the other fragments, loading their rows, the merge's start. */
+  timings?: { dependencies: number; fragments: number; load: number; merge: number };
 }
 
 function countCache(stats: PlanStats, r: FragmentRows): void {
@@ -80,6 +82,35 @@ function checkSchema(expected: A.Schema, r: FragmentRows): void {
   if (shape(r.schema) !== shape(expected)) {
     throw new InternalError(`fragment ${r.fragment.id} answered (${shape(r.schema)}) where its stage has (${shape(expected)})`);
   }
+}
+
+/** More distinct values than this turn a semi-join reduction off ('*'): the list would cost more than it saves. */
+const MAX_REDUCTION_VALUES = 200_000;
+
+/**
+ * The stage's fragments with its semi-join reductions filled in: each placeholder literal becomes
+ * the distinct non-NULL integer values of the source stage's column, comma-separated (NULL: none).
+ */
+function withReductions(stage: Stage, byStage: ReadonlyMap<string, FragmentRows[]>): Fragment[] {
+  if (!stage.reducers || stage.reducers.length === 0) return [...stage.fragments];
+  const values = stage.reducers.map((r) => {
+    const seen = new Set<string>();
+    for (const rows of byStage.get(r.stage) ?? []) {
+      for (const b of rows.batches) {
+        const col = b.getChild(r.column);
+        if (!col) throw new InternalError(`stage ${r.stage} has no column ${r.column} to reduce ${stage.id} by`);
+        for (const v of col) {
+          if (v === null || v === undefined) continue;
+          const text = String(v);
+          if (!/^-?\d+$/.test(text)) throw new InternalError(`stage ${r.stage}'s ${r.column} holds a non-integer (${text.slice(0, 40)})`);
+          seen.add(text);
+        }
+      }
+    }
+    const text = seen.size === 0 ? 'NULL' : seen.size > MAX_REDUCTION_VALUES ? `'*'` : `'${[...seen].join(',')}'`;
+    return { literal: `'${r.placeholder}'`, text };
+  });
+  return stage.fragments.map((f) => ({ ...f, sql: values.reduce((sql, v) => sql.split(v.literal).join(v.text), f.sql) }));
 }
 
 /** Loads a stage's rows into a temporary table named `name` on the lease's connection. */
@@ -132,6 +163,15 @@ export async function runPlan(
     cleaned = true;
     rmSync(plan.scratch, { recursive: true, force: true });
   };
+  const timings = { dependencies: 0, fragments: 0, load: 0, merge: 0 };
+  stats.timings = timings;
+  let mark = performance.now();
+  const lap = (): number => {
+    const now = performance.now();
+    const ms = now - mark;
+    mark = now;
+    return Number(ms.toFixed(1));
+  };
   try {
     if (before.length > 0) {
       for await (const r of runner.runAll(before.flatMap((s) => s.fragments), ac.signal)) {
@@ -139,6 +179,7 @@ export async function runPlan(
         countCache(stats, r);
       }
     }
+    timings.dependencies = lap();
     if (plan.merge === null) {
       // stream through: one stage, rows as fragments finish
       lease.release();
@@ -169,13 +210,22 @@ export async function runPlan(
       return { schema, batches, interrupt: () => ac.abort(), close };
     }
     const byStage = new Map<string, FragmentRows[]>();
-    for await (const r of runner.runAll(all, ac.signal)) {
-      countCache(stats, r);
-      const list = byStage.get(r.fragment.stage) ?? [];
-      list.push(r);
-      byStage.set(r.fragment.stage, list);
+    // in waves: a reduced stage runs once the stages it takes values from have answered
+    let waiting = [...stages];
+    while (waiting.length > 0) {
+      const ready = waiting.filter((s) => (s.reducers ?? []).every((r) => byStage.has(r.stage)));
+      if (ready.length === 0) throw new InternalError(`stages ${waiting.map((s) => s.id).join(', ')} wait on each other`);
+      waiting = waiting.filter((s) => !ready.includes(s));
+      const wave = ready.flatMap((s) => withReductions(s, byStage));
+      for await (const r of runner.runAll(wave, ac.signal)) {
+        countCache(stats, r);
+        const list = byStage.get(r.fragment.stage) ?? [];
+        list.push(r);
+        byStage.set(r.fragment.stage, list);
+      }
     }
     cleanup();
+    timings.fragments = lap();
     for (const s of stages) {
       const rows = byStage.get(s.id);
       if (!rows || rows.length === 0) throw new Error(`stage ${s.id} returned nothing`);
@@ -186,7 +236,9 @@ export async function runPlan(
       rows.sort((a, b) => (order.get(a.fragment.id) ?? 0) - (order.get(b.fragment.id) ?? 0));
       await loadStage(lease, s.output, rows, stats);
     }
-    const q = await startQuery(lease, plan.merge, { params: opts.params ?? null, signal: opts.signal, batch: opts.batch });
+    timings.load = lap();
+    const q = await startQuery(lease, plan.merge, { params: opts.params ?? null, signal: opts.signal, batch: opts.batch, materialize: true });
+    timings.merge = lap();
     return {
       schema: q.schema,
       batches: q.batches(),

@@ -43,6 +43,7 @@ export async function runDistributed(
   const lease = await leaseFor(ctx, null, { fresh: true });
   let handedOver = false;
   try {
+    const planStarted = performance.now();
     const prefix = `__skein_${randomBytes(4).toString('hex')}`;
     const plan = await planQuery(lease.conn, catalog, query, {
       executors: executors.size,
@@ -52,6 +53,7 @@ export async function runDistributed(
       wholeStatement: executors.monostore === true,
     });
     if (plan.kind === 'local') return null;
+    const planMs = Number((performance.now() - planStarted).toFixed(1));
     if (explain) return staticSource(EXPLAIN_SCHEMA, [explainBatch(explainRows(plan))]);
     if (facts) facts.bytesScanned = plan.stages.reduce((n, st) => n + st.pruning.bytesKept, 0);
     const runner = facts ? trackExecutors(executors, facts.executors) : executors;
@@ -82,10 +84,14 @@ export async function runDistributed(
         filesTotal: plan.stages.reduce((n, st) => n + st.pruning.filesTotal, 0),
         stages: plan.stages.map((st) => ({ id: st.id, kind: st.kind, table: st.table, fragments: st.fragments.length })),
         cache: stats.cache ?? null,
+        timings: { plan: planMs, ...stats.timings },
       };
+      const t = machine.timings;
       const analyzed: Array<[string, string]> = [
         ['analyze', [
-          `elapsed: ${elapsedMs.toFixed(1)} ms`,
+          `elapsed: ${elapsedMs.toFixed(1)} ms (after planning: ${planMs} ms)`,
+          `time: ${t.dependencies ? `${t.dependencies} ms shuffle writes, ` : ''}${t.fragments} ms fragments, ` +
+            `${t.load} ms loading their rows, ${t.merge} ms merge (rows streamed: the rest)`,
           `result rows: ${rows}`,
           `fragments run: ${stats.fragments}`,
           `rows shipped from executors: ${stats.rowsShipped}`,

@@ -19,6 +19,9 @@ function stageText(s: Stage): string {
   const sink = s.fragments[0]?.sink;
   if (sink) lines.push(`  writes its rows into ${sink.partitions} partitions by ${s.kind === 'repartition' ? 'hash of the join key' : sink.column} (shuffle files, not shipped to the coordinator)`);
   if (s.dependsOn && s.dependsOn.length > 0) lines.push(`  runs after ${s.dependsOn.join(', ')}: fragment k joins partition k of their shuffle files`);
+  for (const r of s.reducers ?? []) {
+    lines.push(`  runs after ${r.stage}: '${r.placeholder}' becomes the distinct ${r.column} values of ${r.stage}'s rows (semi-join reduction)`);
+  }
   for (const f of s.fragments) {
     const input = f.inputs[0];
     lines.push(`  fragment ${f.id}: ${input.files.length} file(s), ${mb(input.bytes)}, ${input.rows} rows`);

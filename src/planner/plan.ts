@@ -73,6 +73,12 @@ export interface Stage {
   pushed: { columns: readonly string[] | '*'; filters: readonly string[] };
   /** Stages that must finish first (a shuffle join reads what its repartition stages wrote). */
   dependsOn?: readonly string[];
+  /**
+   * Semi-join reduction: before this stage runs, every fragment's SQL gets the distinct non-NULL
+   * values of `column` in stage `stage`'s rows, comma-separated, as the string literal now reading
+   * `'<placeholder>'` (NULL when there are none; '*' turns the filter off). That stage runs first.
+   */
+  reducers?: readonly { placeholder: string; stage: string; column: string }[];
 }
 
 export interface Plan {

@@ -11,6 +11,7 @@ import { quoteIdent, quoteLiteral } from '../duckdb/sql';
 import { and, clone, columnRef, conjuncts, isNode, Node, parse, ParsedStatement, render, selectNode, walk } from './ast';
 import { contains, findOccurrences, Occurrence } from './occurrences';
 import { keyPartition } from './key-partition';
+import { Reduction, selectiveFilter, semiJoinReductions } from './semi-join';
 import { partialAggregate } from './partial-aggregate';
 import { Fragment, FragmentInput, partitionGlob, Plan, PruneReport, Stage, StageKind } from './plan';
 import { boundsMayMatch, compareNumbers, ConstantValue, Pred, pruneFiles, toPred } from './prune';
@@ -40,6 +41,12 @@ const PART_COLUMN = '__skein_part';
 /** Types whose values survive a Parquet round trip exactly (what shuffle files may carry). */
 const SHUFFLE_SAFE = /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\)|VARCHAR|BLOB|DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE)$/;
 const INTEGER_KEY = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;
+/** Join columns whose values a reduction ships as a BIGINT list. */
+const REDUCIBLE_KEY = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER)$/;
+/** References larger than this (after pruning) are worth a semi-join reduction; smaller ones are gathered whole. */
+const REDUCE_MIN_BYTES = 8 << 20;
+/** A scan stage gets one fragment per this many bytes of files (at most two per executor). */
+const MIN_FRAGMENT_BYTES = 8 << 20;
 
 /** What a key-partitioned plan (shuffle or key ranges) is built from. */
 interface KeyedJob {
@@ -309,7 +316,10 @@ export async function planQuery(
     const empty = pruned.files.length === 0;
     const stageId = `s${index}`;
     // every fragment's parse and render go to DuckDB together (see ast.ts)
-    const fragments: Fragment[] = await Promise.all(groupFiles(files, fragmentsPerStage).map(async (group, g) => {
+    // small tables in fewer fragments: each costs a DuckDB query start and a round trip
+    const bytes = files.reduce((n, f) => n + f.bytes, 0);
+    const count = Math.max(1, Math.min(fragmentsPerStage, Math.ceil(bytes / MIN_FRAGMENT_BYTES)));
+    const fragments: Fragment[] = await Promise.all(groupFiles(files, count).map(async (group, g) => {
       const scan = await scanNode(conn, occ.table, group.map((f) => f.path), occ.alias);
       const node = fragmentOf(scan);
       if (empty) node.where_clause = falseConstant();
@@ -377,10 +387,123 @@ export async function planQuery(
     return { fragmentNode, merge, how };
   }
 
-  async function pruneAll(): Promise<Awaited<ReturnType<typeof prune>>[]> {
-    const pruned: Awaited<ReturnType<typeof prune>>[] = [];
-    for (const occ of occurrences) pruned.push(await prune(conn, occ));
-    return pruned;
+  let prunedAll: Promise<Awaited<ReturnType<typeof prune>>[]> | null = null;
+  function pruneAll(): Promise<Awaited<ReturnType<typeof prune>>[]> {
+    prunedAll ??= (async () => {
+      const pruned: Awaited<ReturnType<typeof prune>>[] = [];
+      for (const occ of occurrences) pruned.push(await prune(conn, occ));
+      return pruned;
+    })();
+    return prunedAll;
+  }
+
+  /**
+   * Semi-join reductions worth making (semi-join.ts): every large reference cut down by the values
+   * of small references with a selective filter (or of references cut down themselves), so that
+   * gathering everything is cheap. Null when some large reference cannot be reduced.
+   */
+  async function chooseReductions(): Promise<Map<number, Reduction[]> | null> {
+    const pruned = await pruneAll();
+    const limit = opts.broadcastLimitBytes ?? DEFAULT_BROADCAST_LIMIT;
+    const typeOf = (i: number, col: string): string =>
+      occurrences[i].table.columns.find((c) => c.name.toLowerCase() === col.toLowerCase())?.type ?? '';
+    const edges = semiJoinReductions(root, occurrences).filter(
+      (e) => REDUCIBLE_KEY.test(typeOf(e.target, e.targetColumn)) && REDUCIBLE_KEY.test(typeOf(e.source, e.sourceColumn)),
+    );
+    const large = (i: number): boolean => pruned[i].report.bytesKept > REDUCE_MIN_BYTES;
+    if (edges.length === 0 || !occurrences.some((_, i) => large(i))) return null;
+    const usable = new Set(
+      occurrences.flatMap((o, i) => (!large(i) && pruned[i].report.bytesKept <= limit && o.filters.some(selectiveFilter) ? [i] : [])),
+    );
+    const chosen = new Map<number, Reduction[]>();
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let i = 0; i < occurrences.length; i++) {
+        if (usable.has(i)) continue;
+        const by = edges.filter((e) => e.target === i && usable.has(e.source));
+        if (by.length === 0) continue;
+        chosen.set(i, by);
+        usable.add(i);
+        changed = true;
+      }
+    }
+    if (!occurrences.every((_, i) => !large(i) || chosen.has(i))) return null;
+    // every reduction costs a wave of fragments: keep those of large references and of the sources
+    // they take values from, transitively
+    const kept = new Map<number, Reduction[]>();
+    const keep = (i: number): void => {
+      const by = chosen.get(i);
+      if (!by || kept.has(i)) return;
+      kept.set(i, by);
+      for (const r of by) keep(r.source);
+    };
+    for (let i = 0; i < occurrences.length; i++) if (large(i)) keep(i);
+    return kept;
+  }
+
+  /**
+   * Gather: each table reference becomes a scan with its columns and filters pushed down; the
+   * statement itself runs in the merge over the gathered rows. References in `reduce` also keep only
+   * rows whose column value occurs in another reference's scanned rows: their stage runs after that
+   * one's, with the values filled in (run-plan.ts).
+   */
+  async function gather(reduce: Map<number, Reduction[]> | null): Promise<PlannedQuery> {
+    const stages: Stage[] = [];
+    const placeholders: Array<{ stage: number; placeholder: string; source: number; column: string }> = [];
+    const extra = new Map<number, Node[]>();
+    for (const [i, by] of reduce ?? []) {
+      const filters: Node[] = [];
+      for (const r of by) {
+        const placeholder = `${opts.prefix}_k${placeholders.length}`;
+        placeholders.push({ stage: i, placeholder, source: r.source, column: r.sourceColumn });
+        // '*' in place of the values turns the filter off (too many values to be worth shipping)
+        const parsed = (await parse(
+          conn,
+          `SELECT 1 WHERE ${quoteIdent(occurrences[i].alias)}.${quoteIdent(r.targetColumn)} IN ` +
+            `(SELECT unnest(TRY_CAST(string_split(${quoteLiteral(placeholder)}, ',') AS BIGINT[]))) OR ${quoteLiteral(placeholder)} = '*'`,
+        )) as ParsedStatement[];
+        filters.push(parsed[0].node.where_clause as Node);
+      }
+      extra.set(i, filters);
+    }
+    for (const [i, occ] of occurrences.entries()) {
+      const stage = await buildStage(occ, i, 'scan', (scan) => {
+        const cols = occ.columns === '*' ? [{ class: 'STAR', type: 'STAR', alias: '', relation_name: '', exclude_list: [], replace_list: [], columns: false, expr: null, qualified_exclude_list: [], rename_list: [] } as Node] : occ.columns.map((c) => columnRef(occ.alias, c));
+        // no column used (count(*)): one constant column keeps the row count
+        const list = cols.length > 0 ? cols : [{ ...booleanTrue(), alias: '__skein_row' }];
+        return selectNode(list, scan, and([...occ.filters.map((f) => clone(f)), ...clone(extra.get(i) ?? [])]));
+      });
+      const reducers = placeholders
+        .filter((p) => p.stage === i)
+        .map((p) => ({ placeholder: p.placeholder, stage: `s${p.source}`, column: p.column }));
+      stages.push(reducers.length > 0 ? { ...stage, reducers } : stage);
+      // the merge reads the gathered rows under the reference's alias, so qualified columns still resolve
+      for (const k of Object.keys(occ.ref)) delete occ.ref[k];
+      Object.assign(occ.ref, {
+        type: 'BASE_TABLE',
+        alias: occ.alias,
+        sample: null,
+        schema_name: '',
+        table_name: stage.output,
+        column_name_alias: [],
+        catalog_name: '',
+        at_clause: null,
+      });
+    }
+    if (reduce && reduce.size > 0) {
+      notes.push(
+        'semi-join reduction: ' +
+          [...reduce].map(([i, by]) => `${nameOf(i)} (s${i}) keeps rows whose ` +
+            by.map((r) => `${r.targetColumn} is among s${r.source}'s ${r.sourceColumn} values`).join(' and ')).join('; ') +
+          '; each reduced stage runs after the stages it takes values from',
+      );
+    }
+    notes.push(
+      occurrences.length > 1
+        ? `${occurrences.length} lake table references: scans with pushdown on executors, joins and the rest in the merge`
+        : 'gather: scan with pushdown on executors, the rest of the query in the merge',
+    );
+    return { kind: 'distributed', sql, stages, merge: await render(conn, statement), notes, columns: described.names };
   }
 
   async function broadcastJoin(): Promise<PlannedQuery | null> {
@@ -399,7 +522,7 @@ export async function planQuery(
     const shuffled = shuffleSet(groups, keyJoins, big, filesOf);
     if (shuffled) {
       const note = `inner join of ${occurrences.length} lake tables with a large second side`;
-      return shuffleJoin({ fragmentNode, merge, how, pruned, big, filesOf, keyed: shuffled, note });
+      return shuffleJoin({ fragmentNode, merge, how, pruned, big, filesOf, keyed: shuffled, note }, async () => null);
     }
     let colocated = 0;
     const refIndex = (n: Node): number => occurrences.findIndex((o) => shapeOf(o.ref) === shapeOf(n) && o.ref.alias === n.alias);
@@ -594,10 +717,7 @@ export async function planQuery(
     for (const [i, key] of keyed) {
       const per = filesFor.get(i) as DataFile[][];
       const first = new Set(per[0].map((f) => f.path));
-      const nulls = filesOf(i).filter((f) => {
-        const s = Object.entries(f.columns).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
-        return !first.has(f.path) && (!s || s.nullCount === null || s.nullCount > 0);
-      });
+      const nulls = filesOf(i).filter((f) => !first.has(f.path) && nullCountOf(f, key) !== 0);
       if (nulls.length > 0) filesFor.set(i, [[...per[0], ...nulls], ...per.slice(1)]);
     }
     const stageId = 's0';
@@ -615,7 +735,16 @@ export async function planQuery(
           files = (filesFor.get(i) as DataFile[][])[g];
           const col = quoteIdent(key);
           const bounds = [lo(g) !== null ? `${col} >= ${lo(g)}` : null, hi(g) !== null ? `${col} < ${hi(g)}` : null].filter((b) => b !== null);
-          const cond = bounds.length === 0 ? null : g === 0 ? `(${bounds.join(' AND ')}) OR ${col} IS NULL` : bounds.join(' AND ');
+          // files wholly inside the range (and without NULL keys past the first range) need no filter:
+          // a filter there costs DuckDB more than the rows it drops (it blocks its EXISTS/IN rewrites)
+          const inside = files.every((f) => {
+            const st = statsOf(f, key);
+            const nulls = nullCountOf(f, key);
+            return st !== null && (g === 0 || nulls === 0) &&
+              (lo(g) === null || (compareNumbers(st.min, lo(g) as string) ?? -1) >= 0) &&
+              (hi(g) === null || (compareNumbers(st.max, hi(g) as string) ?? 1) < 0);
+          });
+          const cond = bounds.length === 0 || inside ? null : g === 0 ? `(${bounds.join(' AND ')}) OR ${col} IS NULL` : bounds.join(' AND ');
           const inner = `SELECT * FROM ${tableScanSql(occ.table, files.map((f) => f.path))}${cond ? ` WHERE ${cond}` : ''}`;
           const parsed = (await parse(conn, `SELECT * FROM (${inner}) AS t`)) as ParsedStatement[];
           scan = { ...(parsed[0].node.from_table as Node), alias: occ.alias };
@@ -642,7 +771,7 @@ export async function planQuery(
     return { kind: 'distributed', sql, stages: [stage], merge: mergeSql, notes, columns: described.names };
   }
 
-  async function shuffleJoin(job: KeyedJob): Promise<PlannedQuery | null> {
+  async function shuffleJoin(job: KeyedJob, instead: () => Promise<PlannedQuery | null>): Promise<PlannedQuery | null> {
     const { fragmentNode, merge, how, pruned, big, filesOf, keyed: shuffled, note } = job;
     // the fragment's table references, in the statement's order: the same tables may appear several
     // times with one alias (TPC-H Q17's two unaliased lineitem), so match them by position
@@ -654,6 +783,8 @@ export async function planQuery(
     }
     const ranged = await rangeJoin(job, order);
     if (ranged) return ranged;
+    const other = await instead();
+    if (other) return other;
     const scratch = opts.scratch as string;
     const partitions = fragmentsPerStage;
     const template = ((await parse(conn, `SELECT hash(CAST(x AS HUGEINT)) % ${partitions} AS ${PART_COLUMN}`)) as ParsedStatement[])[0].node;
@@ -874,41 +1005,19 @@ export async function planQuery(
       const filesOf = (i: number): DataFile[] => (pruned[i].files.length > 0 ? pruned[i].files : [occurrences[i].table.files[0]]);
       const big = [...keys.keys()].reduce((best, i) => (pruned[i].report.bytesKept > pruned[best].report.bytesKept ? i : best));
       const note = 'every row combination shares one key (joins, correlated subqueries, IN lists and groups by it)';
-      const planned = await shuffleJoin({ ...shape, pruned, big, filesOf, keyed: keys, note });
+      // key ranges need no shuffle; a semi-join reduction beats shuffling whole tables
+      const planned = await shuffleJoin({ ...shape, pruned, big, filesOf, keyed: keys, note }, async () => {
+        const reduce = hasParams ? null : await chooseReductions();
+        return reduce ? gather(reduce) : null;
+      });
       if (planned) return planned;
     }
     if (keys) notes.push('partitioned by a key, but the top level does not combine: gather');
   }
   // 5. gather: each table reference becomes a scan with its columns and filters pushed down; the
-  //    statement itself runs in the merge over the gathered rows
-  const stages: Stage[] = [];
-  for (const [i, occ] of occurrences.entries()) {
-    const stage = await buildStage(occ, i, 'scan', (scan) => {
-      const cols = occ.columns === '*' ? [{ class: 'STAR', type: 'STAR', alias: '', relation_name: '', exclude_list: [], replace_list: [], columns: false, expr: null, qualified_exclude_list: [], rename_list: [] } as Node] : occ.columns.map((c) => columnRef(occ.alias, c));
-      // no column used (count(*)): one constant column keeps the row count
-      const list = cols.length > 0 ? cols : [{ ...booleanTrue(), alias: '__skein_row' }];
-      return selectNode(list, scan, and(occ.filters.map((f) => clone(f))));
-    });
-    stages.push(stage);
-    // the merge reads the gathered rows under the reference's alias, so qualified columns still resolve
-    for (const k of Object.keys(occ.ref)) delete occ.ref[k];
-    Object.assign(occ.ref, {
-      type: 'BASE_TABLE',
-      alias: occ.alias,
-      sample: null,
-      schema_name: '',
-      table_name: stage.output,
-      column_name_alias: [],
-      catalog_name: '',
-      at_clause: null,
-    });
-  }
-  notes.push(
-    occurrences.length > 1
-      ? `${occurrences.length} lake table references: scans with pushdown on executors, joins and the rest in the merge`
-      : 'gather: scan with pushdown on executors, the rest of the query in the merge',
-  );
-  return { kind: 'distributed', sql, stages, merge: await render(conn, statement), notes, columns: described.names };
+  //    statement itself runs in the merge over the gathered rows — large tables cut down by the
+  //    values of small, selectively filtered ones when they join them (semi-join reduction)
+  return gather(hasParams ? null : await chooseReductions());
 }
 
 /** The occurrence a column reference belongs to: by alias, or by a column name only one of them has. */
@@ -951,6 +1060,12 @@ function equiJoinKeys(root: Node, occurrences: readonly Occurrence[], big: numbe
 function statsOf(f: DataFile, column: string): { min: string; max: string } | null {
   const s = Object.entries(f.columns).find(([k]) => k.toLowerCase() === column.toLowerCase())?.[1];
   return s && s.min !== null && s.max !== null ? { min: s.min, max: s.max } : null;
+}
+
+/** A file's NULL count for `key` from its statistics; null when unknown. */
+function nullCountOf(f: DataFile, key: string): number | null {
+  const s = Object.entries(f.columns).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+  return s && s.nullCount !== null && s.nullCount !== undefined ? s.nullCount : null;
 }
 
 /** The files of `others` whose `otherKey` range overlaps `group`'s `key` range; null when a range is unknown. */
