@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import * as A from 'apache-arrow';
 import { PlanStats, runPlan } from '../executors/run-plan';
 import { explainRows } from '../planner/explain';
+import { Catalog } from '../catalog/catalog';
+import { PlanCache } from '../planner/plan-cache';
 import { planQuery } from '../planner/planner';
 import { leaseFor } from './connections';
 import { sessionBound } from './session-bound';
@@ -15,6 +17,9 @@ import { StatementFacts, trackExecutors } from './query-log';
 
 const EXPLAIN = /^\s*EXPLAIN\s+(?!ANALY[SZ]E\b)/i;
 const EXPLAIN_ANALYZE = /^\s*EXPLAIN\s+ANALY[SZ]E\s+/i;
+
+/** Recent plans per catalog (plan-cache.ts). */
+const planCaches = new WeakMap<Catalog, PlanCache>();
 
 export const EXPLAIN_SCHEMA = new A.Schema([
   new A.Field('explain_key', new A.Utf8(), true),
@@ -45,13 +50,23 @@ export async function runDistributed(
   try {
     const planStarted = performance.now();
     const prefix = `__skein_${randomBytes(4).toString('hex')}`;
-    const plan = await planQuery(lease.conn, catalog, query, {
+    const options = {
       executors: executors.size,
       prefix,
       scratch: executors.shuffle ? join(executors.shuffle.directory, prefix) : undefined,
       broadcastLimitBytes: executors.shuffle?.broadcastLimitBytes,
       wholeStatement: executors.monostore === true,
-    });
+    };
+    let cache = planCaches.get(catalog);
+    if (!cache) planCaches.set(catalog, (cache = new PlanCache()));
+    const schema = String((await lease.conn.runAndReadAll('SELECT current_schema()')).getRows()[0][0]);
+    const key = JSON.stringify([query, schema, options.executors, options.broadcastLimitBytes ?? null, options.wholeStatement, options.scratch !== undefined]);
+    let plan = await cache.get<Awaited<ReturnType<typeof planQuery>>>(key, catalog, prefix);
+    if (!plan) {
+      const recording = PlanCache.recording(catalog);
+      plan = await planQuery(lease.conn, recording.catalog, query, options);
+      cache.put(key, query, plan, prefix, recording.tables);
+    }
     if (plan.kind === 'local') return null;
     const planMs = Number((performance.now() - planStarted).toFixed(1));
     if (explain) return staticSource(EXPLAIN_SCHEMA, [explainBatch(explainRows(plan))]);
