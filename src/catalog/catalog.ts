@@ -35,6 +35,8 @@ export interface DataFile {
   /** File-level stats (over all row groups); empty when the format has none (CSV, JSON). */
   columns: Readonly<Record<string, ColumnStats>>;
   rowGroups: readonly RowGroupStats[];
+  /** Compressed bytes of each top-level column over the file (Parquet); absent: unknown. */
+  columnBytes?: Readonly<Record<string, number>>;
 }
 
 export interface ColumnInfo {

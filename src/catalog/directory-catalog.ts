@@ -267,5 +267,6 @@ function dataFile(f: FileStat, facts: FileFacts, partition: Record<string, strin
     partition,
     columns: same(facts.columns),
     rowGroups: facts.rowGroups.map((g) => ({ ...g, columns: same(g.columns) })),
+    ...(facts.columnBytes ? { columnBytes: facts.columnBytes } : {}),
   };
 }

@@ -10,6 +10,8 @@ export interface FileFacts {
   types: Record<string, string>;
   columns: Record<string, ColumnStats>;
   rowGroups: RowGroupStats[];
+  /** Compressed bytes per top-level column (Parquet). */
+  columnBytes?: Record<string, number>;
 }
 
 /**
@@ -104,6 +106,18 @@ export async function parquetFacts(conn: DuckDBConnection, paths: readonly strin
     facts.rows += rg.rows;
     if (!rowGroupAt.has(file)) rowGroupAt.set(file, new Map());
     rowGroupAt.get(file)!.set(Number(id), rg);
+  }
+  // compressed bytes per top-level column (nested columns: the sum of their leaves)
+  const sizes = await rowsOf(
+    conn,
+    `SELECT file_name, split_part(path_in_schema, ', ', 1), sum(total_compressed_size)
+     FROM parquet_metadata(${list(paths)}) GROUP BY ALL`,
+  );
+  for (const [file, col, bytes] of sizes as [string, string, bigint | null][]) {
+    const facts = out.get(file);
+    if (!facts) continue;
+    facts.columnBytes ??= {};
+    facts.columnBytes[col] = Number(bytes ?? 0);
   }
   // files with the same columns and types share one stats query
   const bySchema = new Map<string, string[]>();

@@ -47,6 +47,8 @@ const REDUCIBLE_KEY = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINT
 const REDUCE_MIN_BYTES = 8 << 20;
 /** A scan stage gets one fragment per this many bytes of files (at most two per executor). */
 const MIN_FRAGMENT_BYTES = 8 << 20;
+/** A statement of several tables reading at most this many compressed column bytes runs as one fragment. */
+const SMALL_STATEMENT_BYTES = 16 << 20;
 
 /** What a key-partitioned plan (shuffle or key ranges) is built from. */
 interface KeyedJob {
@@ -869,34 +871,53 @@ export async function planQuery(
   const joinNode = derivedJoin(root, aggregates) ?? root;
   // 0. a monostore: the one big executor runs the whole statement — joins, aggregation, the merge —
   //    over the pruned files of every table; its rows stream through in order
-  if (opts.wholeStatement && !hasParams) {
+  /** The whole statement as one fragment over every table's pruned files; its rows stream through. */
+  async function wholeStatement(note: string): Promise<PlannedQuery | null> {
     const refs = baseTables(root);
     const order = refs.map((n) => occurrences.findIndex((o) => o.ref === n));
-    if (!order.includes(-1)) {
-      const pruned = await pruneAll();
-      const node = clone(root);
-      const inputs: FragmentInput[] = [];
-      for (const [position, ref] of baseTables(node).entries()) {
-        const i = order[position];
-        const files = pruned[i].files.length > 0 ? pruned[i].files : [occurrences[i].table.files[0]];
-        const scan = await scanNode(conn, occurrences[i].table, files.map((f) => f.path), occurrences[i].alias);
-        inputs.push(inputOf(occurrences[i], files.map((f) => f.path), files));
-        for (const k of Object.keys(ref)) delete ref[k];
-        Object.assign(ref, scan);
-      }
-      const big = pruned.reduce((best, p, i) => (p.report.bytesKept > pruned[best].report.bytesKept ? i : best), 0);
-      const stage: Stage = {
-        id: 's0',
-        kind: 'whole-statement',
-        table: [...new Set(occurrences.map((_, i) => nameOf(i)))].join(', '),
-        output: `${opts.prefix}_s0`,
-        fragments: [{ id: 's0f0', stage: 's0', sql: await render(conn, { ...statement, node }), inputs }],
-        pruning: pruned[big].report,
-        pushed: { columns: occurrences[big].columns, filters: pruned[big].filters },
-      };
-      notes.push('monostore: the whole statement runs on the one big executor (joins, aggregation and the final merge); rows stream through');
-      return { kind: 'distributed', sql, stages: [stage], merge: null, notes, columns: described.names };
+    if (order.includes(-1)) return null;
+    const pruned = await pruneAll();
+    const node = clone(root);
+    const inputs: FragmentInput[] = [];
+    for (const [position, ref] of baseTables(node).entries()) {
+      const i = order[position];
+      const files = pruned[i].files.length > 0 ? pruned[i].files : [occurrences[i].table.files[0]];
+      const scan = await scanNode(conn, occurrences[i].table, files.map((f) => f.path), occurrences[i].alias);
+      inputs.push(inputOf(occurrences[i], files.map((f) => f.path), files));
+      for (const k of Object.keys(ref)) delete ref[k];
+      Object.assign(ref, scan);
     }
+    const big = pruned.reduce((best, p, i) => (p.report.bytesKept > pruned[best].report.bytesKept ? i : best), 0);
+    const stage: Stage = {
+      id: 's0',
+      kind: 'whole-statement',
+      table: [...new Set(occurrences.map((_, i) => nameOf(i)))].join(', '),
+      output: `${opts.prefix}_s0`,
+      fragments: [{ id: 's0f0', stage: 's0', sql: await render(conn, { ...statement, node }), inputs }],
+      pruning: pruned[big].report,
+      pushed: { columns: occurrences[big].columns, filters: pruned[big].filters },
+    };
+    notes.push(note);
+    return { kind: 'distributed', sql, stages: [stage], merge: null, notes, columns: described.names };
+  }
+
+  /** Compressed bytes of the columns the statement reads, over every reference's pruned files. */
+  async function columnBytes(): Promise<number> {
+    const pruned = await pruneAll();
+    let total = 0;
+    for (const [i, occ] of occurrences.entries()) {
+      for (const f of pruned[i].files) {
+        const sizes = f.columnBytes;
+        if (!sizes || occ.columns === '*') total += f.bytes;
+        else for (const c of occ.columns) total += sizes[c] ?? f.bytes / Math.max(1, occ.table.columns.length);
+      }
+    }
+    return total;
+  }
+
+  if (opts.wholeStatement && !hasParams) {
+    const whole = await wholeStatement('monostore: the whole statement runs on the one big executor (joins, aggregation and the final merge); rows stream through');
+    if (whole) return whole;
     notes.push('monostore: the statement names a table the executor does not have: planned as usual');
   }
   const single = occurrences.length === 1 && root.type === 'SELECT_NODE' && root.from_table === occurrences[0].ref;
@@ -958,6 +979,16 @@ export async function planQuery(
       return { kind: 'distributed', sql, stages: [stage], merge: await render(conn, { node: merge }), notes, columns: described.names };
     }
     notes.push('aggregates outside the partial-aggregation pattern: gather');
+  }
+  // 3b. a statement of several tables that reads little (its columns' compressed bytes): one
+  //     fragment runs it whole — cutting it up would cost more in fragments, waves and shipped rows
+  //     than the parallel scan saves
+  if (occurrences.length > 1 && !hasParams) {
+    const bytes = await columnBytes();
+    if (bytes <= SMALL_STATEMENT_BYTES) {
+      const whole = await wholeStatement(`a small statement (${(bytes / (1 << 20)).toFixed(1)} MiB of the columns it reads): one fragment runs it whole; rows stream through`);
+      if (whole) return whole;
+    }
   }
   // 4. lake tables joined by inner joins, no subqueries: the largest table's files are split across
   //    fragments and every fragment reads the other tables whole (a broadcast join), running the join
