@@ -175,6 +175,13 @@ export const configSchema = z
          * aggregation and the merge — as one fragment; the coordinator only plans, prunes and streams.
          */
         monostore: z.boolean().default(false),
+        /**
+         * A statement of several tables that reads at most this many compressed column bytes (from the
+         * Parquet footers, after pruning) runs whole as one fragment: cutting it up would cost more
+         * than the parallel scan saves. 0 turns this off. A statement that would need a repartition
+         * (shuffle) also runs whole when it reads at most broadcastLimitBytes.
+         */
+        smallStatementBytes: z.number().int().min(0).default(24 << 20),
         /** Also use the executors registered in the registry (Redis), added and forgotten as they come and go. */
         discover: z.boolean().default(false),
         /** mode "lambda": the Engine function (src/executors/cloud-config.ts). */
@@ -185,7 +192,7 @@ export const configSchema = z
         addresses: z.array(z.string().min(1)).optional(),
       })
       .strict()
-      .default({ count: 0, mode: 'in-process', threads: 1, fragmentTimeoutSeconds: 300, slots: 2, discover: false, broadcastLimitBytes: 64 << 20, monostore: false }),
+      .default({ count: 0, mode: 'in-process', threads: 1, fragmentTimeoutSeconds: 300, slots: 2, discover: false, broadcastLimitBytes: 64 << 20, monostore: false, smallStatementBytes: 24 << 20 }),
     registry: registrySchema.default(REGISTRY_DEFAULTS),
     /** Object stores (s3:// URIs) and the executors' partition cache of remote data files. */
     store: storeSchema.default(STORE_DEFAULTS),

@@ -113,7 +113,7 @@ export class FragmentEngine {
         }
       }
       try {
-        q = await startQuery(freshLease(this.db, conn), sql, { signal, batch, materialize: true });
+        q = await startQuery(freshLease(this.db, conn), sql, { signal, batch, materialize: fragment.materialize === true });
       } catch (e) {
         unpin();
         throw e;

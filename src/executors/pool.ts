@@ -144,6 +144,8 @@ export class ExecutorPool {
   shuffle: { directory: string; broadcastLimitBytes: number; removeOnClose?: boolean } | null = null;
   /** One big executor (EC2 monostore): whole statements run on it as one fragment. */
   monostore = false;
+  /** Statements reading at most this many column bytes run whole as one fragment (config executors.smallStatementBytes). */
+  smallStatementBytes = 24 << 20;
   /** Run after the executors are closed (resources they shared, such as an in-process partition cache). */
   readonly onClose: (() => Promise<void>)[] = [];
 

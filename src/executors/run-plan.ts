@@ -216,7 +216,8 @@ export async function runPlan(
       const ready = waiting.filter((s) => (s.reducers ?? []).every((r) => byStage.has(r.stage)));
       if (ready.length === 0) throw new InternalError(`stages ${waiting.map((s) => s.id).join(', ')} wait on each other`);
       waiting = waiting.filter((s) => !ready.includes(s));
-      const wave = ready.flatMap((s) => withReductions(s, byStage));
+      // their rows are loaded whole before the merge: nothing gained by streaming them
+      const wave = ready.flatMap((s) => withReductions(s, byStage)).map((f) => ({ ...f, materialize: true }));
       for await (const r of runner.runAll(wave, ac.signal)) {
         countCache(stats, r);
         const list = byStage.get(r.fragment.stage) ?? [];

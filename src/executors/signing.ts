@@ -57,6 +57,7 @@ const fragmentShape = z
         partitions: z.number().int().min(1).max(4096),
       })
       .optional(),
+    materialize: z.boolean().optional(),
   })
   .loose();
 

@@ -75,6 +75,7 @@ export async function startExecutorPool(config: Config, dataRoots: readonly stri
   }
   const pool = new ExecutorPool(executors, { secret, slots: ec.slots, fragmentTimeoutMs: timeoutMs, dynamic: ec.discover });
   pool.monostore = ec.monostore;
+  pool.smallStatementBytes = ec.smallStatementBytes;
   if (scratch) pool.shuffle = { directory: scratch, broadcastLimitBytes: ec.broadcastLimitBytes, removeOnClose: !ec.scratchDirectory };
   if (shared) pool.onClose.push(shared.close);
   if (cloud) watchFargateFleets(pool, executors); // tasks that stop or whose registration expires leave

@@ -28,7 +28,7 @@ export interface ServerState {
   /** The lake tables (null: none configured). */
   catalog?: Catalog | null;
   /** The executors fragments run on (null: the coordinator's DuckDB runs everything). */
-  executors?: (FragmentScheduler & { readonly size: number; readonly shuffle?: { directory: string; broadcastLimitBytes: number } | null; readonly monostore?: boolean }) | null;
+  executors?: (FragmentScheduler & { readonly size: number; readonly shuffle?: { directory: string; broadcastLimitBytes: number } | null; readonly monostore?: boolean; readonly smallStatementBytes?: number }) | null;
   /** Where each statement's query log entry goes (null: no query log). */
   queryLog?: QueryLogWriter | null;
   version: string;

@@ -56,11 +56,12 @@ export async function runDistributed(
       scratch: executors.shuffle ? join(executors.shuffle.directory, prefix) : undefined,
       broadcastLimitBytes: executors.shuffle?.broadcastLimitBytes,
       wholeStatement: executors.monostore === true,
+      smallStatementBytes: executors.smallStatementBytes,
     };
     let cache = planCaches.get(catalog);
     if (!cache) planCaches.set(catalog, (cache = new PlanCache()));
     const schema = String((await lease.conn.runAndReadAll('SELECT current_schema()')).getRows()[0][0]);
-    const key = JSON.stringify([query, schema, options.executors, options.broadcastLimitBytes ?? null, options.wholeStatement, options.scratch !== undefined]);
+    const key = JSON.stringify([query, schema, options.executors, options.broadcastLimitBytes ?? null, options.wholeStatement, options.smallStatementBytes ?? null, options.scratch !== undefined]);
     let plan = await cache.get<Awaited<ReturnType<typeof planQuery>>>(key, catalog, prefix);
     if (!plan) {
       const recording = PlanCache.recording(catalog);

@@ -38,6 +38,15 @@ interface Scope {
   parent: Scope | null;
   /** Items on the null-supplying side of an outer join: their key is NULL in rows of every partition. */
   nullable: Set<Item>;
+  /**
+   * Names the SELECT's list gives its expressions (lower case): in WHERE, DuckDB binds an unqualified
+   * name no FROM item has to such an alias before it looks in enclosing SELECTs.
+   */
+  aliases?: Set<string>;
+}
+
+function selectAliases(s: Node): Set<string> {
+  return new Set(((s.select_list as Node[] | undefined) ?? []).flatMap((e) => (typeof e.alias === 'string' && e.alias ? [lower(e.alias)] : [])));
 }
 
 interface Resolved {
@@ -72,6 +81,7 @@ function resolve(ref: Node, scope: Scope | null): Resolved | null {
     const holders = s.items.filter((i) => i.columns?.has(parts[0]));
     if (holders.length > 1) return null;
     if (holders.length === 1) return { scope: s, item: holders[0], column: parts[0] };
+    if (s.aliases?.has(parts[0])) return null; // the select list's alias, not an enclosing SELECT's column
   }
   return null;
 }
@@ -203,7 +213,7 @@ class Checker {
     });
     if (windowed) return null;
 
-    const scope: Scope = { items: [], parent, nullable: new Set() };
+    const scope: Scope = { items: [], parent, nullable: new Set(), aliases: selectAliases(s) };
     const on: Node[] = [];
     const joins: Node[] = [];
     if (!this.from(s.from_table as Node | null, scope, on, joins)) return null;
@@ -323,7 +333,7 @@ function columnEqualities(root: Node, occurrenceOf: Map<Node, number>, occurrenc
   const pairs: Array<[string, string]> = [];
   const visitSelect = (s: Node, parent: Scope | null): void => {
     if (s.type !== 'SELECT_NODE') return;
-    const scope: Scope = { items: [], parent, nullable: new Set() };
+    const scope: Scope = { items: [], parent, nullable: new Set(), aliases: selectAliases(s) };
     walk(s.from_table, (n) => {
       if (n.type === 'SUBQUERY' && !n.class) {
         visitSelect((n.subquery as Node).node as Node, parent);
@@ -360,7 +370,7 @@ function columnEqualities(root: Node, occurrenceOf: Map<Node, number>, occurrenc
         const child = sub.child as Node;
         const first = (node.select_list as Node[])[0];
         if (child?.class === 'COLUMN_REF' && first?.class === 'COLUMN_REF') {
-          const inner: Scope = { items: [], parent: scope, nullable: new Set() };
+          const inner: Scope = { items: [], parent: scope, nullable: new Set(), aliases: selectAliases(node) };
           walk(node.from_table, (n) => {
             if (n.type === 'SUBQUERY' && !n.class) return false;
             const i = n.type === 'BASE_TABLE' ? occurrenceOf.get(n) : undefined;

@@ -46,6 +46,12 @@ export interface Fragment {
   inputs: readonly FragmentInput[];
   /** Set on repartition fragments: write the rows to shared scratch files (see FragmentSink). */
   sink?: FragmentSink;
+  /**
+   * Run to the end before answering (a materialized DuckDB result: no round trip per chunk, full
+   * chunks): set by the coordinator when the rows are loaded whole into the merge anyway. Otherwise
+   * rows stream as DuckDB produces them.
+   */
+  materialize?: boolean;
 }
 
 export type StageKind = 'scan' | 'partial-aggregate' | 'top-n' | 'broadcast-join' | 'repartition' | 'shuffle-join' | 'co-partitioned' | 'whole-statement';

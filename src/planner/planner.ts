@@ -34,6 +34,8 @@ export interface PlannerOptions {
   broadcastLimitBytes?: number;
   /** One big executor (monostore) runs every statement whole: one fragment, no merge. */
   wholeStatement?: boolean;
+  /** Statements of several tables reading at most this many compressed column bytes run whole as one fragment (0: never). */
+  smallStatementBytes?: number;
 }
 
 const DEFAULT_BROADCAST_LIMIT = 64 << 20;
@@ -48,7 +50,7 @@ const REDUCE_MIN_BYTES = 8 << 20;
 /** A scan stage gets one fragment per this many bytes of files (at most two per executor). */
 const MIN_FRAGMENT_BYTES = 8 << 20;
 /** A statement of several tables reading at most this many compressed column bytes runs as one fragment. */
-const SMALL_STATEMENT_BYTES = 16 << 20;
+const SMALL_STATEMENT_BYTES = 24 << 20; // the default of executors.smallStatementBytes
 
 /** What a key-partitioned plan (shuffle or key ranges) is built from. */
 interface KeyedJob {
@@ -983,9 +985,10 @@ export async function planQuery(
   // 3b. a statement of several tables that reads little (its columns' compressed bytes): one
   //     fragment runs it whole — cutting it up would cost more in fragments, waves and shipped rows
   //     than the parallel scan saves
-  if (occurrences.length > 1 && !hasParams) {
+  const smallStatement = opts.smallStatementBytes ?? SMALL_STATEMENT_BYTES;
+  if (occurrences.length > 1 && !hasParams && smallStatement > 0) {
     const bytes = await columnBytes();
-    if (bytes <= SMALL_STATEMENT_BYTES) {
+    if (bytes <= smallStatement) {
       const whole = await wholeStatement(`a small statement (${(bytes / (1 << 20)).toFixed(1)} MiB of the columns it reads): one fragment runs it whole; rows stream through`);
       if (whole) return whole;
     }
@@ -1039,7 +1042,15 @@ export async function planQuery(
       // key ranges need no shuffle; a semi-join reduction beats shuffling whole tables
       const planned = await shuffleJoin({ ...shape, pruned, big, filesOf, keyed: keys, note }, async () => {
         const reduce = hasParams ? null : await chooseReductions();
-        return reduce ? gather(reduce) : null;
+        if (reduce) return gather(reduce);
+        // writing and reading shuffle files costs more than one executor reading a modest input
+        if (smallStatement > 0) {
+          const bytes = await columnBytes();
+          if (bytes <= (opts.broadcastLimitBytes ?? DEFAULT_BROADCAST_LIMIT)) {
+            return wholeStatement(`every row combination shares one key, but a repartition costs more than one fragment reading ${(bytes / (1 << 20)).toFixed(1)} MiB of columns: one fragment runs it whole; rows stream through`);
+          }
+        }
+        return null;
       });
       if (planned) return planned;
     }

@@ -35,6 +35,9 @@ interface Item {
 
 interface Scope {
   items: Item[];
+  /** Names the SELECT's list gives its expressions (lower case): in WHERE, DuckDB binds an unqualified
+   *  name no FROM item has to such an alias before it looks in enclosing SELECTs. */
+  aliases: Set<string>;
   parent: Scope | null;
 }
 
@@ -58,7 +61,10 @@ function resolve(ref: Node, scope: Scope): Resolved | null {
       if (s.items.some((i) => i.columns === null)) return null; // cannot tell which item has it
       const holders = s.items.filter((i) => i.columns?.has(parts[0]));
       if (holders.length > 1) return null;
-      if (holders.length === 0) continue;
+      if (holders.length === 0) {
+        if (s.aliases.has(parts[0])) return null; // the select list's alias, not an enclosing SELECT's column
+        continue;
+      }
       item = holders[0];
     } else return null;
     if (item.occurrence === null) return null;
@@ -97,7 +103,8 @@ export function semiJoinReductions(root: Node, occurrences: readonly Occurrence[
       if (ref.type === 'SUBQUERY') visit((ref.subquery as { node?: Node } | undefined)?.node, null);
     };
     collect(select.from_table as Node | null);
-    return { items, parent };
+    const aliases = new Set(((select.select_list as Node[] | undefined) ?? []).flatMap((e) => (typeof e.alias === 'string' && e.alias ? [lower(e.alias)] : [])));
+    return { items, aliases, parent };
   };
 
   const visit = (node: Node | undefined | null, parent: Scope | null): void => {
@@ -147,7 +154,9 @@ export function semiJoinReductions(root: Node, occurrences: readonly Occurrence[
     sub(node.group_expressions);
     sub(node.modifiers);
     walk(node.from_table, (n) => {
-      if (n.type === 'SUBQUERY' && !n.class) return false;
+      // derived tables were visited as their own queries; subqueries in join conditions by sub() —
+      // the joins inside those are theirs, not this SELECT's
+      if (n.type === 'SUBQUERY' || n.class === 'SUBQUERY') return false;
       if (n.type === 'JOIN') sub(n.condition);
       return undefined;
     });

@@ -69,6 +69,10 @@ config = {"users": [{"username": user, "password": password}], "loginMaxFailures
 if mode == "catalog":
     config["catalog"] = {"root": data}
     config["executors"] = {"count": int(executors)}
+    # SF 0.1 is small enough for every statement to run whole on one executor: with one executor
+    # that path is checked, with more the statements are cut up as larger data would be
+    if int(executors) > 1:
+        config["executors"]["smallStatementBytes"] = 0
     if executor_mode:
         config["executors"]["mode"] = executor_mode
     if kind == "shuffle":

@@ -12,9 +12,16 @@ export interface TestUser {
 }
 
 /** A server for `user`; `overrides` (catalog, executors, store, registry…) are the test's own config. */
+/**
+ * A server over a test lake. Test lakes are tiny, so every statement would count as small and run
+ * whole as one fragment (executors.smallStatementBytes): unless a test sets it, that is off here so
+ * the tests see statements cut up as larger data would be.
+ */
 export function startLakeServer(user: TestUser, overrides: Record<string, unknown>): Promise<RunningServer> {
+  const executors = overrides.executors as Record<string, unknown> | undefined;
+  const cut = executors && executors.smallStatementBytes === undefined ? { executors: { ...executors, smallStatementBytes: 0 } } : {};
   return startServer(
-    loadConfig({ env: {}, overrides: { port: 0, users: [{ username: user.user, password: user.password }], ...overrides } }),
+    loadConfig({ env: {}, overrides: { port: 0, users: [{ username: user.user, password: user.password }], ...overrides, ...cut } }),
   );
 }
 

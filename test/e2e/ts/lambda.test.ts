@@ -401,7 +401,7 @@ describe('streamed responses (InvokeWithResponseStream; a local Lambda service, 
   it('a result over Lambda\'s 6 MB reply limit streams whole, with no result store', async () => {
     const [executor] = startLambdaExecutors(1, streaming(), 30_000, openStores());
     try {
-      const f = scanFragment('big', data.files, '*');
+      const f = scanFragment('big', [...data.files, data.files[0]], '*'); // one file twice: about 6.4 MB
       const r = await executor.run(signFragment(f, SECRET), new AbortController().signal);
       const batches: A.RecordBatch[] = [];
       for await (const b of r.batches) batches.push(b);

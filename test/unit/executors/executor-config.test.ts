@@ -18,6 +18,7 @@ describe('executors configuration', () => {
       discover: false,
       broadcastLimitBytes: 64 << 20,
       monostore: false,
+      smallStatementBytes: 24 << 20,
     });
   });
 
