@@ -155,9 +155,19 @@ abstract class VarAppender implements Appender {
     this.offsets.len = 4;
   }
   abstract append(vec: duckdb.Vector, cap: number, rows: Rows): void;
+  private offsetsOf: Uint8Array | null = null;
+  private offsetView: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** The offsets buffer as int32s, with room for `n` more. */
+  protected offsetSlots(n: number): Int32Array {
+    this.offsets.ensure(4 * n);
+    if (this.offsetsOf !== this.offsets.buf) {
+      this.offsetsOf = this.offsets.buf;
+      this.offsetView = new Int32Array(this.offsetsOf.buffer, this.offsetsOf.byteOffset, this.offsetsOf.byteLength >> 2);
+    }
+    return this.offsetView;
+  }
   protected pushOffset(): void {
-    this.offsets.ensure(4);
-    new DataView(this.offsets.buf.buffer).setInt32(this.offsets.len, this.bytes.len, true);
+    this.offsetSlots(1)[this.offsets.len >> 2] = this.bytes.len;
     this.offsets.len += 4;
   }
   finish(): A.Data {
@@ -188,10 +198,16 @@ export class StringAppender extends VarAppender {
     }
     this.bytes.ensure(total);
     copyStrings(src, rows.start, rows.idx, dest, rows.count, this.bytes.buf, base);
-    for (let k = 0; k < rows.count; k++) {
-      if (dest[k] >= 0) this.bytes.len = base + dest[k] + stringLength(view, rows.idx === null ? rows.start + k : rows.idx[k]);
-      this.pushOffset();
+    // each row's end: where the next valid row starts, or the end of all
+    const slots = this.offsetSlots(rows.count);
+    const at = this.offsets.len >> 2;
+    let end = base + total;
+    for (let k = rows.count - 1; k >= 0; k--) {
+      slots[at + k] = end;
+      if (dest[k] >= 0) end = base + dest[k];
     }
+    this.offsets.len += 4 * rows.count;
+    this.bytes.len = base + total;
   }
 }
 

@@ -43,8 +43,7 @@ export function copyStrings(
     if (runRow < 0) return;
     const block = duckdb.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + runRow * STRING_T + 8, runEnd - runStart);
     for (let j = 0; j < run.length; j += 3) {
-      const from = run[j + 1] - runStart;
-      out.set(block.subarray(from, from + view.getUint32(run[j] * STRING_T, true)), outAt + run[j + 2]);
+      copyBytes(block, run[j + 1] - runStart, view.getUint32(run[j] * STRING_T, true), out, outAt + run[j + 2]);
     }
     run.length = 0;
     runRow = -1;
@@ -55,7 +54,9 @@ export function copyStrings(
     const r = idx === null ? start + k : idx[k];
     const n = view.getUint32(r * STRING_T, true);
     if (n <= 12) {
-      if (n > 0) out.set(data.subarray(r * STRING_T + 4, r * STRING_T + 4 + n), outAt + at);
+      const from = r * STRING_T + 4;
+      const to = outAt + at;
+      for (let b = 0; b < n; b++) out[to + b] = data[from + b];
       continue;
     }
     // addresses are below 2^53: the two halves combine exactly in a double
@@ -75,6 +76,15 @@ export function copyStrings(
     run.push(r, p, at);
   }
   flush();
+}
+
+/** Copies n bytes; a loop for short runs (a subarray view per string costs more than the copy). */
+function copyBytes(src: Uint8Array, from: number, n: number, out: Uint8Array, to: number): void {
+  if (n <= 64) {
+    for (let b = 0; b < n; b++) out[to + b] = src[from + b];
+  } else {
+    out.set(src.subarray(from, from + n), to);
+  }
 }
 
 /** The byte length of row `r`'s string. */
