@@ -18,7 +18,7 @@ import { boundsMayMatch, compareNumbers, ConstantValue, Pred, pruneFiles, toPred
 import { atKey, hasAt, inlineAt, resolveAts, ResolveRef } from './table-at';
 
 export interface PlannerOptions {
-  /** How many executors share the work (fragments ≈ 2 per executor). */
+  /** How many executors share the work (a stage gets about one fragment per executor). */
   executors: number;
   /** A unique prefix for the merge's temporary tables. */
   prefix: string;
@@ -47,8 +47,10 @@ const INTEGER_KEY = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLIN
 const REDUCIBLE_KEY = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER)$/;
 /** References larger than this (after pruning) are worth a semi-join reduction; smaller ones are gathered whole. */
 const REDUCE_MIN_BYTES = 8 << 20;
-/** A scan stage gets one fragment per this many bytes of files (at most two per executor). */
+/** A scan stage gets at most one fragment per this many bytes of files… */
 const MIN_FRAGMENT_BYTES = 8 << 20;
+/** …and at least one per this many (else one per executor): a fragment is the unit of retry and of memory. */
+const MAX_FRAGMENT_BYTES = 1 << 30;
 /** A statement of several tables reading at most this many compressed column bytes runs as one fragment. */
 const SMALL_STATEMENT_BYTES = 24 << 20; // the default of executors.smallStatementBytes
 
@@ -170,7 +172,12 @@ function groupFiles(files: readonly DataFile[], n: number): DataFile[][] {
     current.push(f);
     bytes += f.bytes;
     const groupsLeft = k - groups.length - 1;
-    if (groupsLeft > 0 && (bytes * (groupsLeft + 1) >= left || sorted.length - i - 1 === groupsLeft)) {
+    // close the group at its share of what is left, or when the next file would take it further
+    // from that share than stopping short (8 files of ~25 MB in 4 groups: 2 each, not 3-2-2-1)
+    const target = left / (groupsLeft + 1);
+    const next = sorted[i + 1];
+    const overshoots = next !== undefined && bytes + next.bytes - target >= target - bytes;
+    if (groupsLeft > 0 && (bytes >= target || overshoots || sorted.length - i - 1 === groupsLeft)) {
       groups.push(current);
       left -= bytes;
       current = [];
@@ -305,7 +312,9 @@ export async function planQuery(
   const types = new TypeNodes(conn);
   const hasParams = contains(root, (n) => n.class === 'PARAMETER');
   const notes: string[] = [];
-  const fragmentsPerStage = Math.max(1, opts.executors * 2);
+  // one fragment per executor: each runs its DuckDB with the threads it was given; more fragments
+  // per executor only compete for the same cores and repeat the reads of broadcast tables
+  const fragmentsPerStage = Math.max(1, opts.executors);
 
   const buildStage = async (
     occ: Occurrence,
@@ -322,7 +331,7 @@ export async function planQuery(
     // every fragment's parse and render go to DuckDB together (see ast.ts)
     // small tables in fewer fragments: each costs a DuckDB query start and a round trip
     const bytes = files.reduce((n, f) => n + f.bytes, 0);
-    const count = Math.max(1, Math.min(fragmentsPerStage, Math.ceil(bytes / MIN_FRAGMENT_BYTES)));
+    const count = Math.max(1, Math.min(Math.max(fragmentsPerStage, Math.ceil(bytes / MAX_FRAGMENT_BYTES)), Math.ceil(bytes / MIN_FRAGMENT_BYTES)));
     const fragments: Fragment[] = await Promise.all(groupFiles(files, count).map(async (group, g) => {
       const scan = await scanNode(conn, occ.table, group.map((f) => f.path), occ.alias);
       const node = fragmentOf(scan);
