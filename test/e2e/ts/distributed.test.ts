@@ -350,3 +350,68 @@ describe('EXPLAIN', () => {
     expect(machine.stages).toEqual([expect.objectContaining({ id: 's0', kind: 'partial-aggregate', table: 'main.facts' })]);
   });
 });
+
+describe('small statements and the plan cache', () => {
+  let small: RunningServer;
+  let three: RawFlight;
+  let cacheDir: string;
+  beforeAll(async () => {
+    // the default smallStatementBytes (24 MiB): every statement of this lake is small
+    small = await startLakeServer(USER, {
+      catalog: { root: join(dir, 'lake'), refreshSeconds: 600 },
+      executors: { count: 2, smallStatementBytes: 24 << 20 },
+    });
+    three = await rawFlight(small, USER, 30_000);
+    cacheDir = mkdtempSync(join(tmpdir(), 'skein-plan-cache-'));
+  });
+  afterAll(async () => {
+    three?.close();
+    await small?.close();
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('a join reading few column bytes runs whole as one fragment, with DuckDB\'s answer', async () => {
+    const sql = `SELECT r.label, count(*) AS n, sum(f.amount) AS total FROM facts f JOIN regions r ON f.region = r.region
+                 WHERE f.id IN (SELECT k FROM events WHERE v > 100) GROUP BY r.label ORDER BY r.label`;
+    const plan = await explainRows(three, `EXPLAIN ${sql}`);
+    expect(plan.get('plan')).toMatch(/a small statement \([\d.]+ MiB of the columns it reads\): one fragment runs it whole/);
+    expect([...plan.keys()].filter((k) => k.startsWith('stage '))).toEqual(['stage s0']);
+    expect(plan.get('stage s0')).toMatch(/\(whole-statement\)/);
+    const [expected, got] = await Promise.all([answer(one, sql), answer(three, sql)]);
+    expect(got).toEqual(expected);
+  });
+
+  it('a repeated statement reuses its plan, and a new file in the table is seen at once', async () => {
+    // a table of its own, so adding a file does not disturb the other tests
+    const lake = join(dir, 'lake', 'other', 'growing');
+    mkdirSync(lake, { recursive: true });
+    const duck = await DuckDBInstance.create(':memory:');
+    const conn = await duck.connect();
+    const write = (name: string, from: number): Promise<unknown> =>
+      conn.run(`COPY (SELECT i AS k, i % 7 AS g FROM range(${from}, ${from + 100}) t(i)) TO ${quoteLiteral(join(lake, `${name}.parquet`))} (FORMAT parquet)`);
+    const server = await startLakeServer(USER, { catalog: { root: join(dir, 'lake'), refreshSeconds: 1 }, executors: { count: 2 } });
+    const c = await rawFlight(server, USER, 30_000);
+    try {
+      await write('a', 0);
+      await write('b', 100);
+      await new Promise((r) => setTimeout(r, 2500)); // the catalog refresh sees the table
+      const sql = 'SELECT g, count(*) AS n, sum(k) AS s FROM other.growing GROUP BY g ORDER BY g';
+      const first = await answer(c, sql);
+      expect(first.rows).toHaveLength(7);
+      // the same text again: planned from the cache (plan-cache.test.ts checks the cache itself)
+      expect(await answer(c, sql)).toEqual(first);
+      await write('c', 200);
+      await new Promise((r) => setTimeout(r, 2500));
+      const after = await answer(c, sql);
+      const total = (a: Answer): number => a.rows.reduce((n, row) => n + Number(row.split(' | ')[1]), 0);
+      expect(total(first)).toBe(200);
+      expect(total(after)).toBe(300);
+    } finally {
+      c.close();
+      await server.close();
+      conn.closeSync();
+      duck.closeSync();
+      rmSync(lake, { recursive: true, force: true });
+    }
+  });
+});
