@@ -46,6 +46,9 @@ export class RemoteExecutor implements Executor {
     this.client = new FlightClient(this.address, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': -1,
       'grpc.max_send_message_length': 64 << 20,
+      // HTTP/2's default 64 KB receive window lets an executor send one window per round trip of
+      // the coordinator's event loop: a large result then crawls (tens of MB/s)
+      'grpc-node.flow_control_window': 32 << 20,
     }) as Client;
   }
 

@@ -26,9 +26,12 @@ export class QueryLogWriter {
     private readonly opts: QueryLogWriterOptions = {},
   ) {}
 
+  /** Entries not yet written: queued, or being written now. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.inFlight;
   }
+
+  private inFlight = 0;
 
   /** Queues an entry; returns at once. */
   write(entry: QueryLogEntry): void {
@@ -58,7 +61,8 @@ export class QueryLogWriter {
     while (this.queue.length > 0) {
       // taken out while in flight, so write() may trim the queue meanwhile without losing track
       const batch = this.queue.splice(0, 32);
-      const results = await Promise.allSettled(batch.map((e) => this.target.append(e)));
+      this.inFlight = batch.length;
+      const results = await Promise.allSettled(batch.map((e) => this.target.append(e))).finally(() => (this.inFlight = 0));
       // appends are idempotent (keyed by ULID): the written ones go, the rest are tried again later
       const failed = batch.filter((_, i) => results[i].status === 'rejected');
       this.written += batch.length - failed.length;
