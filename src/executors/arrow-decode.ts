@@ -45,8 +45,61 @@ async function* ipcFrames(messages: AsyncIterable<Buffer>): AsyncGenerator<Uint8
   }
 }
 
-/** Opens a DoGet stream: resolves with the schema once it arrives; batches are read as consumed. */
+function hasDictionary(type: A.DataType): boolean {
+  return A.DataType.isDictionary(type) || (type.children ?? []).some((f: A.Field) => hasDictionary(f.type));
+}
+
+/**
+ * Opens a DoGet stream: resolves with the schema once it arrives; batches are read as consumed.
+ * Record batches are loaded straight from each message's body (apache-arrow's stream reader
+ * re-frames and buffers every message: a copy and garbage per batch); streams with dictionaries
+ * (ENUM columns) take the reader.
+ */
 export async function decodeFlightStream(
+  messages: AsyncIterable<Buffer>,
+): Promise<{ schema: A.Schema; batches: AsyncIterable<A.RecordBatch> }> {
+  const it = messages[Symbol.asyncIterator]();
+  let first: Buffer | null = null;
+  let header: Uint8Array | null = null;
+  while (!header) {
+    const r = await it.next();
+    if (r.done) throw new InternalError('executor stream ended without a schema');
+    const m = decodeFlightData(r.value);
+    if (!m.header) continue;
+    verifyIpcMessage(m.header, m.body);
+    first = r.value;
+    header = m.header;
+  }
+  const meta = MessageMeta.decode(header);
+  const schema = meta.isSchema() ? (meta.header() as A.Schema) : null;
+  if (!schema || schema.fields.some((f) => hasDictionary(f.type))) {
+    const replay = async function* (): AsyncGenerator<Buffer> {
+      yield first as Buffer;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    };
+    return readerStream(replay());
+  }
+  const types = schema.fields.map((f) => f.type);
+  const batches = async function* (): AsyncGenerator<A.RecordBatch> {
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      const m = decodeFlightData(r.value);
+      if (!m.header) continue;
+      verifyIpcMessage(m.header, m.body);
+      const message = MessageMeta.decode(m.header);
+      if (!message.isRecordBatch()) throw new InternalError('executor stream: a message other than a record batch after the schema');
+      const rb = message.header() as RecordBatchMeta;
+      // typed arrays need aligned offsets: the body sits anywhere in the gRPC message
+      const raw = m.body ?? new Uint8Array(0);
+      const body = raw.byteOffset % 8 === 0 ? raw : new Uint8Array(raw);
+      const children = new VectorLoader(body, rb.nodes, rb.buffers, new Map(), schema.metadataVersion).visitMany(types);
+      yield new A.RecordBatch(schema, A.makeData({ type: new A.Struct(schema.fields), length: rb.length, children }));
+    }
+  };
+  return { schema, batches: batches() };
+}
+
+/** The same through apache-arrow's stream reader. */
+async function readerStream(
   messages: AsyncIterable<Buffer>,
 ): Promise<{ schema: A.Schema; batches: AsyncIterable<A.RecordBatch> }> {
   const reader = (await A.RecordBatchReader.from(ipcFrames(messages))) as A.AsyncRecordBatchStreamReader;

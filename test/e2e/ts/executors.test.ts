@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { status } from '@grpc/grpc-js';
 import { ChildProcessExecutor, defaultEntry, startChildExecutors } from '../../../src/executors/child-process';
 import { ExecutorPool } from '../../../src/executors/pool';
+import { InProcessExecutor } from '../../../src/executors/in-process';
 import { RemoteExecutor } from '../../../src/executors/remote';
 import { signFragment } from '../../../src/executors/signing';
 import { Fragment } from '../../../src/planner/plan';
@@ -85,6 +86,41 @@ describe('child-process executors', () => {
     const status = await Promise.all(executors.map((e) => e.remoteStatus()));
     expect(status.map((s) => s.running)).toEqual([0, 0]);
     expect(status.map((s) => s.address)).toEqual(executors.map((e) => e.status().address));
+  });
+
+  it('every column type arrives as the executor sent it (batches loaded straight from the messages; ENUMs through the reader)', async () => {
+    const inProcess = await InProcessExecutor.open({ secret: SECRET, allowedDirectories: null });
+    try {
+      const types = `SELECT (i % 100)::TINYINT t, i::BIGINT b, (i * 1000003)::HUGEINT h, (i / 7)::DECIMAL(4,1) d4, (i * 1.5)::DECIMAL(18,3) d18,
+          (i * 3.25)::DECIMAL(38,10) d38, i * 0.5 f, CASE WHEN i % 5 = 0 THEN NULL ELSE 'v' || i END s,
+          repeat('long text ', i % 9) || i long, encode('b' || i) bl, DATE '2020-01-01' + i::INTEGER dt,
+          TIMESTAMP '2020-01-01' + INTERVAL (i) MINUTE ts, i % 3 = 0 flag, [i, NULL, i + 1] l, {'x': i, 'y': 'y' || i} st,
+          MAP {'k': i} m, uuid()::VARCHAR IS NOT NULL u
+        FROM range(3000) r(i)`;
+      const cases: Array<[string, string]> = [
+        ['flat', `SELECT t, b, h, d4, d18, d38, f, s, long, bl, dt, ts, flag FROM (${types})`],
+        ['nested', `SELECT l, st, m, u FROM (${types})`],
+        ['enum', `SELECT (['a', 'b', 'c'][(i % 3) + 1])::ENUM('a', 'b', 'c') e, i FROM range(100) r(i)`],
+        ['empty', `SELECT t, s FROM (${types}) WHERE b < 0`],
+      ];
+      for (const [id, sql] of cases) {
+        const f: Fragment = { id, stage: 's', sql, inputs: [] };
+        const json = (batches: readonly import('apache-arrow').RecordBatch[]): string[] =>
+          batches.flatMap((b) => b.toArray().map((r) => JSON.stringify(r.toJSON(), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))));
+        const read = async (e: { run: ChildProcessExecutor['run'] }): Promise<{ schema: string; rows: string[] }> => {
+          const r = await e.run(signFragment(f, SECRET), new AbortController().signal);
+          const batches = [];
+          for await (const b of r.batches) batches.push(b);
+          return { schema: r.schema.fields.map((x) => `${x.name}: ${String(x.type)}`).join(', '), rows: json(batches) };
+        };
+        const [child, local] = await Promise.all([read(executors[0]), read(inProcess)]);
+        expect(child.schema).toBe(local.schema);
+        expect(child.rows).toEqual(local.rows);
+        expect(child.rows.length).toBe(id === 'empty' ? 0 : id === 'enum' ? 100 : 3000);
+      }
+    } finally {
+      await inProcess.close();
+    }
   });
 
   it('an executor killed with SIGKILL mid-query: its fragments are retried, the answer is unchanged', async () => {
