@@ -219,3 +219,32 @@ export function selectNode(selectList: Node[], from: Node, where: Node | null): 
     qualify: null,
   };
 }
+
+/**
+ * Expression subqueries of a SELECT's own expressions (its list, WHERE, HAVING, QUALIFY, GROUP BY,
+ * ORDER BY/LIMIT and join conditions), not those nested inside them, nor derived tables (queries
+ * of their own) — nor the joins inside a join condition's subquery, which belong to that subquery.
+ */
+export function ownSubqueries(s: Node): Node[] {
+  const out: Node[] = [];
+  const visit = (root: unknown): void =>
+    walk(root, (n) => {
+      if (n.class === 'SUBQUERY') {
+        out.push(n);
+        return false;
+      }
+      return undefined;
+    });
+  visit(s.select_list);
+  visit(s.where_clause);
+  visit(s.having);
+  visit(s.qualify);
+  visit(s.group_expressions);
+  visit(s.modifiers);
+  walk(s.from_table, (n) => {
+    if (n.type === 'SUBQUERY' || n.class === 'SUBQUERY') return false;
+    if (n.type === 'JOIN') visit(n.condition);
+    return undefined;
+  });
+  return out;
+}

@@ -20,7 +20,7 @@
 // - VALUES lists and table functions read no lake table (their subqueries are not checked).
 // - No window functions, set operations, LIMIT, QUALIFY, SAMPLE, CTEs or lateral joins below the
 //   top; the top level is combined by the planner (stream, top-N, partial aggregates).
-import { conjuncts, Node, walk } from './ast';
+import { conjuncts, Node, ownSubqueries, walk } from './ast';
 import { Occurrence } from './occurrences';
 
 interface Item {
@@ -93,29 +93,6 @@ function equalities(conds: Node[]): Array<[Node, Node]> {
     .filter((c) => c.class === 'COMPARISON' && c.type === 'COMPARE_EQUAL')
     .map((c) => [c.left as Node, c.right as Node] as [Node, Node])
     .filter(([l, r]) => l.class === 'COLUMN_REF' && r.class === 'COLUMN_REF');
-}
-
-/** Expression subqueries of a SELECT's own expressions (not those inside nested subqueries or FROM). */
-function ownSubqueries(s: Node): Node[] {
-  const out: Node[] = [];
-  const visit = (root: unknown): void =>
-    walk(root, (n) => {
-      if (n.class === 'SUBQUERY') {
-        out.push(n);
-        return false;
-      }
-      return undefined;
-    });
-  visit(s.select_list);
-  visit(s.where_clause);
-  visit(s.having);
-  visit(s.group_expressions);
-  walk(s.from_table, (n) => {
-    if (n.type === 'SUBQUERY' && !n.class) return false; // a derived table: checked as its own scope
-    if (n.type === 'JOIN') visit(n.condition);
-    return undefined;
-  });
-  return out;
 }
 
 class Checker {

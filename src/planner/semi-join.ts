@@ -15,7 +15,7 @@
 //   answers are among S's values.
 // S's values are taken from S's own scan (its pushed filters applied, itself perhaps reduced): a
 // superset of the values that matter. NULLs are left out: they never compare equal.
-import { conjuncts, Node, walk } from './ast';
+import { conjuncts, Node, ownSubqueries } from './ast';
 import { Occurrence } from './occurrences';
 
 export interface Reduction {
@@ -139,27 +139,7 @@ export function semiJoinReductions(root: Node, occurrences: readonly Occurrence[
       }
     }
     // subqueries in this SELECT's expressions see its scope
-    const sub = (root: unknown): void =>
-      walk(root, (n) => {
-        if (n.class === 'SUBQUERY') {
-          visit((n.subquery as { node?: Node } | undefined)?.node, scope);
-          return false;
-        }
-        return undefined;
-      });
-    sub(node.select_list);
-    sub(node.where_clause);
-    sub(node.having);
-    sub(node.qualify);
-    sub(node.group_expressions);
-    sub(node.modifiers);
-    walk(node.from_table, (n) => {
-      // derived tables were visited as their own queries; subqueries in join conditions by sub() —
-      // the joins inside those are theirs, not this SELECT's
-      if (n.type === 'SUBQUERY' || n.class === 'SUBQUERY') return false;
-      if (n.type === 'JOIN') sub(n.condition);
-      return undefined;
-    });
+    for (const sq of ownSubqueries(node)) visit((sq.subquery as { node?: Node } | undefined)?.node, scope);
   };
   visit(root, null);
   return out;

@@ -369,4 +369,13 @@ describe('key partitioning and select-list aliases', () => {
     const [expected, got] = await Promise.all([duckRows(conn, sql), skeinRows(client, sql)]);
     expect(plain(got, false)).toEqual(plain(expected, false));
   });
+
+  it('a join inside a join condition\'s subquery keeps its own scope, partitioned by key', async () => {
+    // range filters only: no reduction applies, the statement is checked for key partitioning
+    const sql =
+      'SELECT count(*) AS n FROM dim d JOIN nat n ON n.nk = d.cat AND EXISTS (SELECT 1 FROM dim d JOIN nat n2 ON n2.nk = d.cat ' +
+      'AND EXISTS (SELECT 1 FROM big b WHERE b.k = d.id) WHERE d.cat > 3 AND d.cat < 5) WHERE d.cat > 2 AND d.cat < 4';
+    const [expected, got] = await Promise.all([duckRows(conn, sql), skeinRows(client, sql)]);
+    expect(plain(got, false)).toEqual(plain(expected, false));
+  });
 });
