@@ -81,3 +81,12 @@ export async function explainRows(c: RawFlight, query: string): Promise<Map<stri
   for (const row of t.toArray() as { explain_key: string; explain_value: string }[]) out.set(row.explain_key, row.explain_value);
   return out;
 }
+
+/**
+ * Rows as text, sorted unless the order is the answer. Every value as a string: DuckDB gives HUGEINT
+ * sums as bigints where Arrow gives Decimal128(38, 0) text; dates as ISO text.
+ */
+export function plainRows(rows: unknown[][], ordered: boolean): string[] {
+  const out = rows.map((r) => JSON.stringify(r.map((v) => (v === null ? null : v instanceof Date ? v.toISOString() : String(v)))));
+  return ordered ? out : out.sort();
+}

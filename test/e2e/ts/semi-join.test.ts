@@ -11,7 +11,7 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { RunningServer } from '../../../src/cli/serve';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { FlightSqlClient } from '../../../src/flight/client';
-import { closeAll, duckRows, flightClient, skeinRows, startLakeServer } from './lake-helpers';
+import { closeAll, duckRows, flightClient, plainRows, skeinRows, startLakeServer } from './lake-helpers';
 
 const USER = { user: 'semijoin', password: 'pw-semijoin' };
 const TABLES = ['big', 'dim', 'nat', 'sup', 'wide'];
@@ -24,11 +24,7 @@ let conn: DuckDBConnection;
 let server: RunningServer;
 let client: FlightSqlClient;
 
-/** Rows as text, sorted unless the order is the answer (HUGEINT sums come as bigints or as decimal text). */
-function plain(rows: unknown[][], ordered: boolean): string[] {
-  const out = rows.map((r) => JSON.stringify(r.map((v) => (v === null ? null : String(v)))));
-  return ordered ? out : out.sort();
-}
+const plain = plainRows;
 
 async function explain(query: string): Promise<string> {
   return (await skeinRows(client, `EXPLAIN ${query}`)).map((r) => `${String(r[0])}: ${String(r[1])}`).join('\n');

@@ -10,7 +10,7 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { RunningServer } from '../../../src/cli/serve';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { FlightSqlClient } from '../../../src/flight/client';
-import { closeAll, duckRows, flightClient, skeinRows, startLakeServer } from './lake-helpers';
+import { closeAll, duckRows, flightClient, plainRows, skeinRows, startLakeServer } from './lake-helpers';
 
 const USER = { user: 'shuffle', password: 'pw-shuffle' };
 
@@ -22,14 +22,7 @@ let conn: DuckDBConnection;
 let server: RunningServer;
 let client: FlightSqlClient;
 
-/**
- * Rows as text, sorted unless the order is the answer. Every value as a string: DuckDB gives HUGEINT
- * sums as bigints where Arrow gives Decimal128(38, 0) text; the queries keep other types plain.
- */
-function plain(rows: unknown[][], ordered: boolean): string[] {
-  const out = rows.map((r) => JSON.stringify(r.map((v) => (v === null ? null : v instanceof Date ? v.toISOString() : String(v)))));
-  return ordered ? out : out.sort();
-}
+const plain = plainRows;
 
 const viaSkein = skeinRows;
 const viaDuckDB = (query: string): Promise<unknown[][]> => duckRows(conn, query);
