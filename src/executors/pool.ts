@@ -14,7 +14,7 @@ import * as A from 'apache-arrow';
 import * as grpc from '@grpc/grpc-js';
 import { CancelledError, DeadlineExceededError, FailedPreconditionError, InternalError, SkeinError, UnavailableError } from '../errors';
 import { log } from '../log';
-import { Fragment } from '../planner/plan';
+import { Fragment, fragmentBytes } from '../planner/plan';
 import { AffinityMap } from './affinity';
 import { Executor, ExecutorStatus, SignedFragment } from './executor';
 import { signFragment } from './signing';
@@ -73,10 +73,6 @@ const RETRYABLE = new Set<number>([grpc.status.UNAVAILABLE, grpc.status.DEADLINE
 function asSkein(e: unknown): SkeinError {
   if (e instanceof SkeinError) return e;
   return new InternalError(`executor failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
-}
-
-function bytesOf(f: Fragment): number {
-  return f.inputs.reduce((s, i) => s + i.bytes, 0);
 }
 
 /** One runAll call: its queue, its finished results, and how it ends. */
@@ -209,7 +205,7 @@ export class ExecutorPool {
     const run = new QueryRun(fragments.length);
     run.pending = fragments
       .map((fragment) => ({ run, fragment, signed: signFragment(fragment, this.opts.secret), tried: new Set<string>(), attempts: 0 }))
-      .sort((a, b) => bytesOf(b.fragment) - bytesOf(a.fragment));
+      .sort((a, b) => fragmentBytes(b.fragment) - fragmentBytes(a.fragment));
     const onAbort = (): void => run.fail(new CancelledError('query cancelled'));
     signal?.addEventListener('abort', onAbort, { once: true });
     this.runs.add(run);

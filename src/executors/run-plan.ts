@@ -12,7 +12,7 @@ import { ResultBatch } from '../duckdb/record-batches';
 import { quoteIdent } from '../duckdb/sql';
 import { BatchOptions } from '../duckdb/record-batches';
 import { startQuery } from '../duckdb/statement';
-import { Fragment, Plan, Stage } from '../planner/plan';
+import { Fragment, fragmentBytes, Plan, Stage } from '../planner/plan';
 import { addCacheStats, CacheStats } from '../store/partition-cache';
 
 /** A finished fragment's rows (buffered, so a retried fragment never yields twice). */
@@ -97,26 +97,33 @@ const MAX_REDUCTION_VALUES = 200_000;
  * The stage's fragments with its semi-join reductions filled in: each placeholder literal becomes
  * the distinct non-NULL integer values of the source stage's column, comma-separated (NULL: none).
  */
-function withReductions(stage: Stage, byStage: ReadonlyMap<string, FragmentRows[]>): Fragment[] {
+function withReductions(stage: Stage, byStage: ReadonlyMap<string, FragmentRows[]>, lists: Map<string, string>): Fragment[] {
   if (!stage.reducers || stage.reducers.length === 0) return [...stage.fragments];
-  const values = stage.reducers.map((r) => {
-    const seen = new Set<string>();
-    for (const rows of byStage.get(r.stage) ?? []) {
-      for (const b of rows.batches) {
-        const col = b.getChild(r.column);
-        if (!col) throw new InternalError(`stage ${r.stage} has no column ${r.column} to reduce ${stage.id} by`);
-        for (const v of col) {
-          if (v === null || v === undefined) continue;
-          const text = String(v);
-          if (!/^-?\d+$/.test(text)) throw new InternalError(`stage ${r.stage}'s ${r.column} holds a non-integer (${text.slice(0, 40)})`);
-          seen.add(text);
-        }
+  const values = stage.reducers.map((r) => ({ literal: `'${r.placeholder}'`, text: valueList(r.stage, r.column, stage.id, byStage, lists) }));
+  return stage.fragments.map((f) => ({ ...f, sql: values.reduce((sql, v) => sql.split(v.literal).join(v.text), f.sql) }));
+}
+
+/** The SQL text of one stage column's distinct values (computed once per query: `lists`). */
+function valueList(source: string, column: string, target: string, byStage: ReadonlyMap<string, FragmentRows[]>, lists: Map<string, string>): string {
+  const key = `${source}\u0000${column}`;
+  const known = lists.get(key);
+  if (known !== undefined) return known;
+  const seen = new Set<string>();
+  for (const rows of byStage.get(source) ?? []) {
+    for (const b of rows.batches) {
+      const col = b.getChild(column);
+      if (!col) throw new InternalError(`stage ${source} has no column ${column} to reduce ${target} by`);
+      for (const v of col) {
+        if (v === null || v === undefined) continue;
+        const text = String(v);
+        if (!/^-?\d+$/.test(text)) throw new InternalError(`stage ${source}'s ${column} holds a non-integer (${text.slice(0, 40)})`);
+        seen.add(text);
       }
     }
-    const text = seen.size === 0 ? 'NULL' : seen.size > MAX_REDUCTION_VALUES ? `'*'` : `'${[...seen].join(',')}'`;
-    return { literal: `'${r.placeholder}'`, text };
-  });
-  return stage.fragments.map((f) => ({ ...f, sql: values.reduce((sql, v) => sql.split(v.literal).join(v.text), f.sql) }));
+  }
+  const text = seen.size === 0 ? 'NULL' : seen.size > MAX_REDUCTION_VALUES ? `'*'` : `'${[...seen].join(',')}'`;
+  lists.set(key, text);
+  return text;
 }
 
 /** Loads a stage's rows into a temporary table named `name` on the lease's connection. */
@@ -191,7 +198,7 @@ export async function runPlan(
       lease.release();
       // a fragment over modest inputs runs to the end before answering: DuckDB hands a streamed
       // selective scan over in chunks of a few hundred rows, one round trip each (three times slower)
-      const streamed = all.map((f) => (f.inputs.reduce((n, i) => n + i.bytes, 0) <= MATERIALIZE_MAX_INPUT_BYTES ? { ...f, materialize: true } : f));
+      const streamed = all.map((f) => (fragmentBytes(f) <= MATERIALIZE_MAX_INPUT_BYTES ? { ...f, materialize: true } : f));
       const iterator = runner.runAll(streamed, ac.signal)[Symbol.asyncIterator]();
       const first = await iterator.next();
       if (first.done) throw new Error('a plan without fragments');
@@ -221,12 +228,13 @@ export async function runPlan(
     const byStage = new Map<string, FragmentRows[]>();
     // in waves: a reduced stage runs once the stages it takes values from have answered
     let waiting = [...stages];
+    const lists = new Map<string, string>();
     while (waiting.length > 0) {
       const ready = waiting.filter((s) => (s.reducers ?? []).every((r) => byStage.has(r.stage)));
       if (ready.length === 0) throw new InternalError(`stages ${waiting.map((s) => s.id).join(', ')} wait on each other`);
       waiting = waiting.filter((s) => !ready.includes(s));
       // their rows are loaded whole before the merge: nothing gained by streaming them
-      const wave = ready.flatMap((s) => withReductions(s, byStage)).map((f) => ({ ...f, materialize: true }));
+      const wave = ready.flatMap((s) => withReductions(s, byStage, lists)).map((f) => ({ ...f, materialize: true }));
       for await (const r of runner.runAll(wave, ac.signal)) {
         countCache(stats, r);
         const list = byStage.get(r.fragment.stage) ?? [];

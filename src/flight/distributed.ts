@@ -65,7 +65,7 @@ export async function runDistributed(
     let plan = await cache.get<Awaited<ReturnType<typeof planQuery>>>(key, catalog, prefix);
     if (!plan) {
       const recording = PlanCache.recording(catalog);
-      plan = await planQuery(lease.conn, recording.catalog, query, options);
+      plan = await planQuery(lease.conn, recording.catalog, query, { ...options, currentSchema: schema });
       cache.put(key, query, plan, prefix, recording.tables);
     }
     if (plan.kind === 'local') return null;

@@ -54,6 +54,11 @@ export interface Fragment {
   materialize?: boolean;
 }
 
+/** Bytes of the files a fragment reads. */
+export function fragmentBytes(f: Fragment): number {
+  return f.inputs.reduce((s, i) => s + i.bytes, 0);
+}
+
 export type StageKind = 'scan' | 'partial-aggregate' | 'top-n' | 'broadcast-join' | 'repartition' | 'shuffle-join' | 'co-partitioned' | 'whole-statement';
 
 export interface PruneReport {

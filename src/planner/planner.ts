@@ -36,6 +36,8 @@ export interface PlannerOptions {
   wholeStatement?: boolean;
   /** Statements of several tables reading at most this many compressed column bytes run whole as one fragment (0: never). */
   smallStatementBytes?: number;
+  /** The session's current schema, when the caller already asked DuckDB (else the planner asks). */
+  currentSchema?: string;
 }
 
 const DEFAULT_BROADCAST_LIMIT = 64 << 20;
@@ -280,7 +282,7 @@ export async function planQuery(
   const root = statement.node;
 
   // resolve lake tables (the session's current schema for unqualified names)
-  const current = String((await conn.runAndReadAll('SELECT current_schema()')).getRows()[0][0]);
+  const current = opts.currentSchema ?? String((await conn.runAndReadAll('SELECT current_schema()')).getRows()[0][0]);
   // the same table AT different versions is a different table
   const ats = await resolveAts(conn, sql, root);
   const tables = new Map<string, TableInfo | null>();
@@ -415,7 +417,13 @@ export async function planQuery(
    * of small references with a selective filter (or of references cut down themselves), so that
    * gathering everything is cheap. Null when some large reference cannot be reduced.
    */
-  async function chooseReductions(): Promise<Map<number, Reduction[]> | null> {
+  let reductions: Promise<Map<number, Reduction[]> | null> | null = null;
+  function chooseReductions(): Promise<Map<number, Reduction[]> | null> {
+    reductions ??= findReductions();
+    return reductions;
+  }
+
+  async function findReductions(): Promise<Map<number, Reduction[]> | null> {
     const pruned = await pruneAll();
     const limit = opts.broadcastLimitBytes ?? DEFAULT_BROADCAST_LIMIT;
     const typeOf = (i: number, col: string): string =>
@@ -913,7 +921,13 @@ export async function planQuery(
   }
 
   /** Compressed bytes of the columns the statement reads, over every reference's pruned files. */
-  async function columnBytes(): Promise<number> {
+  let bytesRead: Promise<number> | null = null;
+  function columnBytes(): Promise<number> {
+    bytesRead ??= sumColumnBytes();
+    return bytesRead;
+  }
+
+  async function sumColumnBytes(): Promise<number> {
     const pruned = await pruneAll();
     let total = 0;
     for (const [i, occ] of occurrences.entries()) {
