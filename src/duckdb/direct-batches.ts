@@ -2,7 +2,7 @@
 // the IPC record batch header is computed from the DuckDB chunks and their vector memory is copied
 // once, straight into the outgoing message. Other types take the general path (column-appenders).
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBDataChunk, DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBDecimalType, DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import { Message } from 'apache-arrow';
 import {
   BufferRegion,
@@ -35,6 +35,7 @@ export function canEncodeDirect(types: readonly DuckDBType[]): boolean {
   return types.every(
     (t) =>
       t.typeId === DuckDBTypeId.BOOLEAN ||
+      t.typeId === DuckDBTypeId.DECIMAL ||
       STRINGS.has(t.typeId) ||
       (FIXED_WIDTH[t.typeId] !== undefined && t.typeId !== DuckDBTypeId.ENUM),
   );
@@ -82,7 +83,9 @@ interface Part {
 }
 
 interface Column {
-  kind: 'fixed' | 'bool' | 'string';
+  /** decimal: DuckDB's 2-, 4- or 8-byte integers widened to Arrow's 16 (wider ones are `fixed`) */
+  kind: 'fixed' | 'bool' | 'string' | 'decimal';
+  /** bytes per value in DuckDB's vector */
   width: number;
   parts: Part[];
   nulls: number;
@@ -114,8 +117,9 @@ export function encodeDirect(pieces: Piece[], types: readonly DuckDBType[]): Enc
     return r;
   };
   const columns: Column[] = types.map((t, c) => {
-    const kind = t.typeId === DuckDBTypeId.BOOLEAN ? 'bool' : STRINGS.has(t.typeId) ? 'string' : 'fixed';
-    const width = kind === 'bool' ? 1 : kind === 'string' ? 16 : (FIXED_WIDTH[t.typeId] as number);
+    const decimalWidth = t.typeId === DuckDBTypeId.DECIMAL ? storageWidth(t as DuckDBDecimalType) : 0;
+    const kind = t.typeId === DuckDBTypeId.BOOLEAN ? 'bool' : STRINGS.has(t.typeId) ? 'string' : decimalWidth > 0 && decimalWidth < 16 ? 'decimal' : 'fixed';
+    const width = kind === 'bool' ? 1 : kind === 'string' ? 16 : decimalWidth || (FIXED_WIDTH[t.typeId] as number);
     const parts = readParts(pieces, c, width);
     let nulls = 0;
     let stringBytes = 0;
@@ -128,7 +132,7 @@ export function encodeDirect(pieces: Piece[], types: readonly DuckDBType[]): Enc
     }
     const validity = region(nulls > 0 ? (numRows + 7) >> 3 : 0);
     const offsets = kind === 'string' ? region((numRows + 1) * 4) : null;
-    const data = region(kind === 'bool' ? (numRows + 7) >> 3 : kind === 'string' ? stringBytes : numRows * width);
+    const data = region(kind === 'bool' ? (numRows + 7) >> 3 : kind === 'string' ? stringBytes : numRows * (kind === 'decimal' ? 16 : width));
     return { kind, width, parts, nulls, validity, offsets, data, stringBytes };
   });
   const nodes = columns.map((c) => new FieldNode(numRows, c.nulls));
@@ -165,6 +169,8 @@ function writeColumn(out: Uint8Array, at: number, col: Column): void {
     if (col.nulls > 0) copyBits(out, vBase, pos, p.mask, p.start, p.count);
     if (col.kind === 'fixed') {
       out.set(p.data.subarray(p.start * col.width, (p.start + p.count) * col.width), dBase + pos * col.width);
+    } else if (col.kind === 'decimal') {
+      widenDecimals(p.data, col.width, p.start, p.count, out, dBase + pos * 16);
     } else if (col.kind === 'bool') {
       for (let k = 0; k < p.count; k++) {
         if (p.data[p.start + k]) out[dBase + ((pos + k) >> 3)] |= 1 << ((pos + k) & 7);
@@ -187,4 +193,49 @@ function writeColumn(out: Uint8Array, at: number, col: Column): void {
     pos += p.count;
   }
   if (oView) oView.setInt32(pos * 4, strAt, true);
+}
+
+/** Bytes DuckDB stores a DECIMAL of this width in (its physical type). */
+function storageWidth(t: DuckDBDecimalType): number {
+  return t.width <= 4 ? 2 : t.width <= 9 ? 4 : t.width <= 18 ? 8 : 16;
+}
+
+let wide = new Int32Array(2048 * 4);
+
+/**
+ * Writes `count` DuckDB decimals (little-endian integers of `width` bytes, from row `start`) as
+ * Arrow's 128-bit two's complement, 16 bytes each, at `out[at]`: sign-extended into an aligned
+ * scratch array, then copied (`out` is a gRPC message at any offset).
+ */
+function widenDecimals(src: Uint8Array, width: number, start: number, count: number, out: Uint8Array, at: number): void {
+  if (wide.length < count * 4) wide = new Int32Array(count * 4);
+  const w = wide;
+  const aligned = src.byteOffset % width === 0;
+  if (width === 8 && aligned) {
+    const s = new Int32Array(src.buffer, src.byteOffset + start * 8, count * 2);
+    for (let k = 0, j = 0; k < count; k++, j += 4) {
+      const hi = s[2 * k + 1];
+      w[j] = s[2 * k];
+      w[j + 1] = hi;
+      w[j + 2] = w[j + 3] = hi >> 31;
+    }
+  } else if (width === 4 && aligned) {
+    const s = new Int32Array(src.buffer, src.byteOffset + start * 4, count);
+    for (let k = 0, j = 0; k < count; k++, j += 4) {
+      const v = s[k];
+      w[j] = v;
+      w[j + 1] = w[j + 2] = w[j + 3] = v >> 31;
+    }
+  } else {
+    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    for (let k = 0, j = 0; k < count; k++, j += 4) {
+      const r = start + k;
+      const lo = width === 2 ? view.getInt16(r * 2, true) : width === 4 ? view.getInt32(r * 4, true) : view.getInt32(r * 8, true);
+      const hi = width === 8 ? view.getInt32(r * 8 + 4, true) : lo >> 31;
+      w[j] = lo;
+      w[j + 1] = hi;
+      w[j + 2] = w[j + 3] = hi >> 31;
+    }
+  }
+  out.set(new Uint8Array(w.buffer, 0, count * 16), at);
 }

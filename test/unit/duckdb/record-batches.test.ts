@@ -71,6 +71,32 @@ describe('DuckDB → Arrow batches', () => {
     expect(fast.getChild('c')?.nullCount).toBe(Math.ceil(10000 / 7));
   });
 
+  it('widens decimals of every storage width on the fast path, negatives and NULLs included', async () => {
+    const sql = `SELECT ((i % 200) - 100)::DECIMAL(4,1) d2, ((i - 5000) * 1.25)::DECIMAL(9,2) d4,
+        CASE WHEN i % 3 = 0 THEN NULL ELSE ((i - 5000) * 123456789.01)::DECIMAL(18,2) END d8,
+        ((i - 5000) * 1e20)::DECIMAL(38,0) d16, -0.01::DECIMAL(15,2) neg
+      FROM range(10000) t(i)`;
+    const r = await conn.stream(sql);
+    expect(canEncodeDirect(r.columnTypes())).toBe(true);
+    const fast = await viaSkein(conn, sql, 16 * 1024);
+    const general = await viaSkein(conn, sql, 16 * 1024, true);
+    expect(fast.numRows).toBe(10000);
+    expect(fast.schema.fields.map((f) => String(f.type))).toEqual(general.schema.fields.map((f) => String(f.type)));
+    expect(rows(fast)).toEqual(rows(general));
+    // and the 128-bit words hold DuckDB's values
+    const d8 = fast.getChild('d8');
+    expect(d8?.nullCount).toBe(Math.ceil(10000 / 3));
+    const at = (row: number): string => {
+      const words = d8?.get(row) as Uint32Array;
+      const v = (BigInt(words[1]) << 32n) | BigInt(words[0]);
+      const signed = BigInt.asIntN(64, v);
+      expect(words[2]).toBe(signed < 0n ? 0xffffffff : 0);
+      return signed.toString();
+    };
+    expect(at(1)).toBe(String(BigInt(1 - 5000) * 12345678901n));
+    expect(at(9998)).toBe(String(BigInt(9998 - 5000) * 12345678901n));
+  });
+
   it('keeps batches near the target size across chunk boundaries', async () => {
     const result = await conn.stream('SELECT i::BIGINT a, i::DOUBLE b FROM range(100000) t(i)');
     const types = result.columnTypes();
