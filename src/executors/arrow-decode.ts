@@ -3,6 +3,7 @@
 import * as A from 'apache-arrow';
 import { Message as MessageMeta, RecordBatch as RecordBatchMeta } from 'apache-arrow/ipc/metadata/message';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
+import { EncodedBatch } from '../duckdb/direct-batches';
 import { ResultBatch } from '../duckdb/record-batches';
 import { InternalError } from '../errors';
 import { decodeFlightData } from '../flight/ipc';
@@ -55,9 +56,23 @@ function hasDictionary(type: A.DataType): boolean {
  * re-frames and buffers every message: a copy and garbage per batch); streams with dictionaries
  * (ENUM columns) take the reader.
  */
-export async function decodeFlightStream(
+export function decodeFlightStream(messages: AsyncIterable<Buffer>): Promise<{ schema: A.Schema; batches: AsyncIterable<A.RecordBatch> }> {
+  return openFlightStream(messages, false) as Promise<{ schema: A.Schema; batches: AsyncIterable<A.RecordBatch> }>;
+}
+
+/**
+ * The same, with each record batch kept as it came (its IPC header and body, checked like any
+ * message from the wire): a coordinator passing rows through to its client sends them on as they
+ * are, without loading and re-encoding them. Streams with dictionaries are decoded.
+ */
+export function wireFlightStream(messages: AsyncIterable<Buffer>): Promise<{ schema: A.Schema; batches: AsyncIterable<ResultBatch> }> {
+  return openFlightStream(messages, true);
+}
+
+async function openFlightStream(
   messages: AsyncIterable<Buffer>,
-): Promise<{ schema: A.Schema; batches: AsyncIterable<A.RecordBatch> }> {
+  wire: boolean,
+): Promise<{ schema: A.Schema; batches: AsyncIterable<ResultBatch> }> {
   const it = messages[Symbol.asyncIterator]();
   let first: Buffer | null = null;
   let header: Uint8Array | null = null;
@@ -80,7 +95,7 @@ export async function decodeFlightStream(
     return readerStream(replay());
   }
   const types = schema.fields.map((f) => f.type);
-  const batches = async function* (): AsyncGenerator<A.RecordBatch> {
+  const batches = async function* (): AsyncGenerator<ResultBatch> {
     for (let r = await it.next(); !r.done; r = await it.next()) {
       const m = decodeFlightData(r.value);
       if (!m.header) continue;
@@ -88,14 +103,30 @@ export async function decodeFlightStream(
       const message = MessageMeta.decode(m.header);
       if (!message.isRecordBatch()) throw new InternalError('executor stream: a message other than a record batch after the schema');
       const rb = message.header() as RecordBatchMeta;
-      // typed arrays need aligned offsets: the body sits anywhere in the gRPC message
       const raw = m.body ?? new Uint8Array(0);
+      if (wire) {
+        // the header's body length (checked ≤ what came) is what the client will read
+        yield asIs(m.header, raw.subarray(0, Number(message.bodyLength)), rb.length);
+        continue;
+      }
+      // typed arrays need aligned offsets: the body sits anywhere in the gRPC message
       const body = raw.byteOffset % 8 === 0 ? raw : new Uint8Array(raw);
       const children = new VectorLoader(body, rb.nodes, rb.buffers, new Map(), schema.metadataVersion).visitMany(types);
       yield new A.RecordBatch(schema, A.makeData({ type: new A.Struct(schema.fields), length: rb.length, children }));
     }
   };
   return { schema, batches: batches() };
+}
+
+/** A record batch message as it came: its header and body are copied into the outgoing message as they are. */
+function asIs(header: Uint8Array, body: Uint8Array, numRows: number): EncodedBatch {
+  return {
+    kind: 'encoded',
+    numRows,
+    header,
+    bodyLength: body.length,
+    writeBody: (out, at) => out.set(body, at),
+  };
 }
 
 /** The same through apache-arrow's stream reader. */

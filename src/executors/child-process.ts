@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { UnavailableError } from '../errors';
 import { log } from '../log';
 import { EXECUTOR_SECRET_ENV, READY_LINE } from './flight-executor-server';
-import { Executor, ExecutorStatus, FragmentResult, SignedFragment } from './executor';
+import { Executor, ExecutorStatus, FragmentResult, SignedFragment, WireResult } from './executor';
 import { RemoteExecutor } from './remote';
 import { RegistryConfig } from '../config';
 import { REDIS_URL_ENV } from '../registry/registry';
@@ -167,9 +167,17 @@ export class ChildProcessExecutor implements Executor {
   }
 
   async run(fragment: SignedFragment, signal: AbortSignal): Promise<FragmentResult> {
+    return this.live().run(fragment, signal);
+  }
+
+  async runWire(fragment: SignedFragment, signal: AbortSignal): Promise<WireResult> {
+    return this.live().runWire(fragment, signal);
+  }
+
+  private live(): RemoteExecutor {
     const remote = this.remote;
     if (!remote || this.closed) throw new UnavailableError(`executor ${this.opts.id} is down (restarting)`);
-    return remote.run(fragment, signal);
+    return remote;
   }
 
   status(): ExecutorStatus {

@@ -15,6 +15,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CancelledError, DeadlineExceededError, FailedPreconditionError, InternalError, SkeinError, UnavailableError } from '../errors';
 import { log } from '../log';
 import { Fragment, fragmentBytes } from '../planner/plan';
+import { ResultBatch } from '../duckdb/record-batches';
 import { AffinityMap } from './affinity';
 import { Executor, ExecutorStatus, SignedFragment } from './executor';
 import { signFragment } from './signing';
@@ -42,6 +43,11 @@ export interface FragmentOutput {
   attempts: number;
   /** The executor's partition-cache report for this fragment (hits, misses, bytes fetched). */
   cache?: CacheStats | null;
+}
+
+/** A fragment's output whose batches may be the IPC messages they came as (`runAllWire`). */
+export interface WireOutput extends Omit<FragmentOutput, 'batches'> {
+  batches: ResultBatch[];
 }
 
 export interface PoolStats {
@@ -80,16 +86,20 @@ class QueryRun {
   readonly ac = new AbortController();
   pending: Task[] = [];
   running = 0;
-  readonly ready: FragmentOutput[] = [];
+  readonly ready: WireOutput[] = [];
   remaining: number;
   error: SkeinError | null = null;
   private wake: (() => void) | null = null;
 
-  constructor(count: number) {
+  constructor(
+    count: number,
+    /** batches may stay in their wire form */
+    readonly wire: boolean,
+  ) {
     this.remaining = count;
   }
 
-  deliver(out: FragmentOutput): void {
+  deliver(out: WireOutput): void {
     this.remaining--;
     this.ready.push(out);
     this.notify();
@@ -112,7 +122,7 @@ class QueryRun {
     w?.();
   }
 
-  async next(): Promise<FragmentOutput | null> {
+  async next(): Promise<WireOutput | null> {
     for (;;) {
       if (this.error) throw this.error;
       const out = this.ready.shift();
@@ -198,11 +208,24 @@ export class ExecutorPool {
    * Runs every fragment and yields each one's complete result as it finishes. Breaking out of the
    * loop, or aborting `signal`, stops the fragments still running.
    */
-  async *runAll(fragments: readonly Fragment[], signal?: AbortSignal): AsyncGenerator<FragmentOutput> {
+  runAll(fragments: readonly Fragment[], signal?: AbortSignal): AsyncGenerator<FragmentOutput> {
+    // executors asked for decoded batches answer with A.RecordBatch only
+    return this.runEach(fragments, signal, false) as AsyncGenerator<FragmentOutput>;
+  }
+
+  /**
+   * The same, for rows passed on to the client unchanged: executors across the network hand their
+   * record batches over as the IPC messages they came as (`Executor.runWire`), others decoded.
+   */
+  runAllWire(fragments: readonly Fragment[], signal?: AbortSignal): AsyncGenerator<WireOutput> {
+    return this.runEach(fragments, signal, true);
+  }
+
+  private async *runEach(fragments: readonly Fragment[], signal: AbortSignal | undefined, wire: boolean): AsyncGenerator<WireOutput> {
     if (this.closed) throw new UnavailableError('the executor pool is closed');
     if (fragments.length === 0) return;
     if (signal?.aborted) throw new CancelledError('query cancelled');
-    const run = new QueryRun(fragments.length);
+    const run = new QueryRun(fragments.length, wire);
     run.pending = fragments
       .map((fragment) => ({ run, fragment, signed: signFragment(fragment, this.opts.secret), tried: new Set<string>(), attempts: 0 }))
       .sort((a, b) => fragmentBytes(b.fragment) - fragmentBytes(a.fragment));
@@ -308,8 +331,9 @@ export class ExecutorPool {
         : null;
     try {
       if (ac.signal.aborted) return;
-      const result = await member.executor.run(task.signed, ac.signal);
-      const batches: A.RecordBatch[] = [];
+      const executor = member.executor;
+      const result = run.wire && executor.runWire ? await executor.runWire(task.signed, ac.signal) : await executor.run(task.signed, ac.signal);
+      const batches: ResultBatch[] = [];
       for await (const b of result.batches) batches.push(b);
       if (ac.signal.aborted) throw new CancelledError('fragment stopped');
       member.failures = 0;

@@ -5,11 +5,12 @@ import * as grpc from '@grpc/grpc-js';
 import * as A from 'apache-arrow';
 import { CancelledError, SkeinError } from '../errors';
 import { FLIGHT_SERVICE } from '../flight/service';
-import { decodeFlightStream } from './arrow-decode';
+import { decodeFlightStream, wireFlightStream } from './arrow-decode';
 import { decodeFlightData } from '../flight/ipc';
 import { CacheStats } from '../store/partition-cache';
 import { cacheStatsOf } from './fragment-cache';
-import { Executor, ExecutorStatus, FragmentResult, SignedFragment } from './executor';
+import { Executor, ExecutorStatus, FragmentResult, SignedFragment, WireResult } from './executor';
+import { ResultBatch } from '../duckdb/record-batches';
 import { STATUS_ACTION } from './flight-executor-server';
 import { ticketOf } from './signing';
 
@@ -52,7 +53,15 @@ export class RemoteExecutor implements Executor {
     }) as Client;
   }
 
-  async run(fragment: SignedFragment, signal: AbortSignal): Promise<FragmentResult> {
+  run(fragment: SignedFragment, signal: AbortSignal): Promise<FragmentResult> {
+    return this.open(fragment, signal, false) as Promise<FragmentResult>;
+  }
+
+  runWire(fragment: SignedFragment, signal: AbortSignal): Promise<WireResult> {
+    return this.open(fragment, signal, true);
+  }
+
+  private async open(fragment: SignedFragment, signal: AbortSignal, wire: boolean): Promise<WireResult> {
     if (signal.aborted) throw new CancelledError('fragment cancelled before it started');
     const options: grpc.CallOptions = {};
     if (this.opts.timeoutMs) options.deadline = Date.now() + this.opts.timeoutMs;
@@ -97,15 +106,15 @@ export class RemoteExecutor implements Executor {
         throw failure;
       }
     }
-    let opened: { schema: A.Schema; batches: AsyncIterable<A.RecordBatch> };
+    let opened: { schema: A.Schema; batches: AsyncIterable<ResultBatch> };
     try {
-      opened = await decodeFlightStream(messages());
+      opened = await (wire ? wireFlightStream : decodeFlightStream)(messages());
     } catch (e) {
       call.cancel();
       end();
       throw failed(e);
     }
-    const batches = async function* (): AsyncGenerator<A.RecordBatch> {
+    const batches = async function* (): AsyncGenerator<ResultBatch> {
       try {
         for await (const b of opened.batches) yield b;
         if (signal.aborted) throw new CancelledError('fragment cancelled by the coordinator');

@@ -24,9 +24,16 @@ export interface FragmentRows {
   cache?: CacheStats | null;
 }
 
+/** A finished fragment's rows, possibly still the IPC messages they came as (passed on unchanged). */
+export interface WireRows extends Omit<FragmentRows, 'batches'> {
+  batches: ResultBatch[];
+}
+
 /** What runs fragments: the executor pool (or anything that can). */
 export interface FragmentScheduler {
   runAll(fragments: readonly Fragment[], signal: AbortSignal): AsyncIterable<FragmentRows>;
+  /** The same with batches left in their wire form where they came over the network (optional). */
+  runAllWire?(fragments: readonly Fragment[], signal: AbortSignal): AsyncIterable<WireRows>;
 }
 
 export interface PlanResult {
@@ -49,7 +56,7 @@ export interface PlanStats {
   timings?: { dependencies: number; fragments: number; load: number; merge: number };
 }
 
-function countCache(stats: PlanStats, r: FragmentRows): void {
+function countCache(stats: PlanStats, r: Pick<FragmentRows, 'cache'>): void {
   if (!r.cache) return;
   stats.cache ??= { hits: 0, misses: 0, bytesFetched: 0 };
   addCacheStats(stats.cache, r.cache);
@@ -61,7 +68,8 @@ function countOf(r: FragmentRows): number {
   return b && b.numRows > 0 ? Number(b.getChildAt(0)?.get(0) ?? 0) : 0;
 }
 
-function arrowBytes(b: A.RecordBatch): number {
+function arrowBytes(b: ResultBatch): number {
+  if (!(b instanceof A.RecordBatch)) return b.bodyLength;
   let n = 0;
   const visit = (d: A.Data): void => {
     for (const buf of [d.values, d.valueOffsets, d.nullBitmap, d.typeIds] as (ArrayBufferView | undefined)[]) {
@@ -77,7 +85,7 @@ function arrowBytes(b: A.RecordBatch): number {
  * Fragments of one stage must answer with one schema: batches of another shape would be read as if
  * they had the first's (garbage values, or a stream clients cannot decode), so that is an error.
  */
-function checkSchema(expected: A.Schema, r: FragmentRows): void {
+function checkSchema(expected: A.Schema, r: Pick<FragmentRows, 'schema' | 'fragment'>): void {
   const shape = (s: A.Schema): string => s.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
   if (shape(r.schema) !== shape(expected)) {
     throw new InternalError(`fragment ${r.fragment.id} answered (${shape(r.schema)}) where its stage has (${shape(expected)})`);
@@ -199,13 +207,15 @@ export async function runPlan(
       // a fragment over modest inputs runs to the end before answering: DuckDB hands a streamed
       // selective scan over in chunks of a few hundred rows, one round trip each (three times slower)
       const streamed = all.map((f) => (fragmentBytes(f) <= MATERIALIZE_MAX_INPUT_BYTES ? { ...f, materialize: true } : f));
-      const iterator = runner.runAll(streamed, ac.signal)[Symbol.asyncIterator]();
+      // their rows go to the client as they came from the executors, not loaded and re-encoded here
+      const rows = runner.runAllWire ? runner.runAllWire(streamed, ac.signal) : runner.runAll(streamed, ac.signal);
+      const iterator: AsyncIterator<WireRows> = rows[Symbol.asyncIterator]();
       const first = await iterator.next();
       if (first.done) throw new Error('a plan without fragments');
       const schema = first.value.schema;
       const batches = (async function* (): AsyncGenerator<ResultBatch> {
         try {
-          for (let r: IteratorResult<FragmentRows> = first; !r.done; r = await iterator.next()) {
+          for (let r: IteratorResult<WireRows> = first; !r.done; r = await iterator.next()) {
             checkSchema(schema, r.value);
             countCache(stats, r.value);
             for (const b of r.value.batches) {

@@ -3,7 +3,7 @@
 // the statement never waits for the registry.
 import { monotonicFactory } from 'ulid';
 import { randomUUID } from 'node:crypto';
-import { FragmentRows, FragmentScheduler } from '../executors/run-plan';
+import { FragmentScheduler } from '../executors/run-plan';
 import { CancelledError, SkeinError } from '../errors';
 import { ResultBatch } from '../duckdb/record-batches';
 import { QueryLogEntry } from '../registry/registry';
@@ -98,14 +98,16 @@ export function statementLog(ctx: CallContext, kind: QueryLogEntry['kind'], text
 
 /** The scheduler, noting which executors ran the statement's fragments. */
 export function trackExecutors(scheduler: FragmentScheduler, used: Set<string>): FragmentScheduler {
+  async function* noted<R extends object>(rows: AsyncIterable<R>): AsyncGenerator<R> {
+    for await (const r of rows) {
+      const executor = (r as { executor?: unknown }).executor;
+      if (typeof executor === 'string') used.add(executor);
+      yield r;
+    }
+  }
+  const wire = scheduler.runAllWire?.bind(scheduler);
   return {
-    runAll: (fragments, signal) =>
-      (async function* (): AsyncGenerator<FragmentRows> {
-        for await (const r of scheduler.runAll(fragments, signal)) {
-          const executor = (r as FragmentRows & { executor?: unknown }).executor;
-          if (typeof executor === 'string') used.add(executor);
-          yield r;
-        }
-      })(),
+    runAll: (fragments, signal) => noted(scheduler.runAll(fragments, signal)),
+    ...(wire && { runAllWire: (fragments: Parameters<typeof wire>[0], signal: AbortSignal) => noted(wire(fragments, signal)) }),
   };
 }

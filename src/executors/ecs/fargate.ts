@@ -24,7 +24,7 @@ import { log } from '../../log';
 import { openRegistry } from '../../registry/open';
 import { Registry } from '../../registry/registry';
 import { EcsConfig } from '../cloud-config';
-import { Executor, ExecutorStatus, FragmentResult, SignedFragment } from '../executor';
+import { Executor, ExecutorStatus, FragmentResult, SignedFragment, WireResult } from '../executor';
 import type { ExecutorPool } from '../pool';
 import { RemoteExecutor } from '../remote';
 import { fleetIds, FleetWatch, registryArgs, waitRegistered } from './fargate-registry';
@@ -325,6 +325,10 @@ export class FargateExecutor implements Executor {
 
   run(fragment: SignedFragment, signal: AbortSignal): Promise<FragmentResult> {
     return this.remote.run(fragment, signal);
+  }
+
+  runWire(fragment: SignedFragment, signal: AbortSignal): Promise<WireResult> {
+    return this.remote.runWire(fragment, signal);
   }
 
   status(): ExecutorStatus {

@@ -3,10 +3,13 @@
 // abort, and no child process left behind — also when the coordinator itself is killed.
 import { execFileSync, spawn } from 'node:child_process';
 import { status } from '@grpc/grpc-js';
+import { RecordBatch } from 'apache-arrow';
 import { ChildProcessExecutor, defaultEntry, startChildExecutors } from '../../../src/executors/child-process';
 import { ExecutorPool } from '../../../src/executors/pool';
 import { InProcessExecutor } from '../../../src/executors/in-process';
 import { RemoteExecutor } from '../../../src/executors/remote';
+import { toRecordBatch } from '../../../src/executors/arrow-decode';
+import { ResultBatch } from '../../../src/duckdb/record-batches';
 import { signFragment } from '../../../src/executors/signing';
 import { Fragment } from '../../../src/planner/plan';
 import { arrowRows, duckdbRows, fileList, makeParquet, ParquetFixture, scanFragment, sorted } from '../../unit/executors/parquet-fixture';
@@ -88,7 +91,7 @@ describe('child-process executors', () => {
     expect(status.map((s) => s.address)).toEqual(executors.map((e) => e.status().address));
   });
 
-  it('every column type arrives as the executor sent it (batches loaded straight from the messages; ENUMs through the reader)', async () => {
+  it('every column type arrives as the executor sent it (batches loaded straight from the messages, or passed on as they came; ENUMs through the reader)', async () => {
     const inProcess = await InProcessExecutor.open({ secret: SECRET, allowedDirectories: null });
     try {
       const types = `SELECT (i % 100)::TINYINT t, i::BIGINT b, (i * 1000003)::HUGEINT h, (i / 7)::DECIMAL(4,1) d4, (i * 1.5)::DECIMAL(18,3) d18,
@@ -116,6 +119,12 @@ describe('child-process executors', () => {
         const [child, local] = await Promise.all([read(executors[0]), read(inProcess)]);
         expect(child.schema).toBe(local.schema);
         expect(child.rows).toEqual(local.rows);
+        // as the coordinator passes rows through: the messages as they came (decoded here to compare)
+        const wired = await executors[0].runWire(signFragment(f, SECRET), new AbortController().signal);
+        const raw: ResultBatch[] = [];
+        for await (const b of wired.batches) raw.push(b);
+        expect(raw.every((b) => (id === 'enum' ? b instanceof RecordBatch : !(b instanceof RecordBatch)))).toBe(true);
+        expect(json(raw.map((b) => toRecordBatch(wired.schema, b)))).toEqual(local.rows);
         expect(child.rows.length).toBe(id === 'empty' ? 0 : id === 'enum' ? 100 : 3000);
       }
     } finally {
