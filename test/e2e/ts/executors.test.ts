@@ -125,6 +125,11 @@ describe('child-process executors', () => {
         for await (const b of wired.batches) raw.push(b);
         expect(raw.every((b) => (id === 'enum' ? b instanceof RecordBatch : !(b instanceof RecordBatch)))).toBe(true);
         expect(json(raw.map((b) => toRecordBatch(wired.schema, b)))).toEqual(local.rows);
+        // in-process: the fast path's encoded batches, read after the fragment's query has closed
+        const inWire = await inProcess.runWire(signFragment(f, SECRET), new AbortController().signal);
+        const held: ResultBatch[] = [];
+        for await (const b of inWire.batches) held.push(b);
+        expect(json(held.map((b) => toRecordBatch(inWire.schema, b)))).toEqual(local.rows);
         expect(child.rows.length).toBe(id === 'empty' ? 0 : id === 'enum' ? 100 : 3000);
       }
     } finally {
