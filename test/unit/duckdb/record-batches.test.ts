@@ -60,14 +60,20 @@ describe('DuckDB → Arrow batches', () => {
       DATE '2020-01-01' + (i % 1000)::INTEGER AS d, TIMESTAMP '2020-01-01' + INTERVAL (i) SECOND AS ts
     FROM range(10000) t(i)`;
 
-  it('takes the fast path for flat types, and it equals the general path row for row', async () => {
-    const r = await conn.stream(flat);
+  /** The fast path's table for `sql` (which must take it), checked equal to the general path's. */
+  async function fastEqualsGeneral(sql: string, batchBytes: number): Promise<A.Table> {
+    const r = await conn.stream(sql);
     expect(canEncodeDirect(r.columnTypes())).toBe(true);
-    const fast = await viaSkein(conn, flat, 64 * 1024);
-    const general = await viaSkein(conn, flat, 64 * 1024, true);
-    expect(fast.numRows).toBe(10000);
+    const fast = await viaSkein(conn, sql, batchBytes);
+    const general = await viaSkein(conn, sql, batchBytes, true);
     expect(fast.schema.fields.map((f) => String(f.type))).toEqual(general.schema.fields.map((f) => String(f.type)));
     expect(rows(fast)).toEqual(rows(general));
+    return fast;
+  }
+
+  it('takes the fast path for flat types, and it equals the general path row for row', async () => {
+    const fast = await fastEqualsGeneral(flat, 64 * 1024);
+    expect(fast.numRows).toBe(10000);
     expect(fast.getChild('c')?.nullCount).toBe(Math.ceil(10000 / 7));
   });
 
@@ -76,13 +82,8 @@ describe('DuckDB → Arrow batches', () => {
         CASE WHEN i % 3 = 0 THEN NULL ELSE ((i - 5000) * 123456789.01)::DECIMAL(18,2) END d8,
         ((i - 5000) * 1e20)::DECIMAL(38,0) d16, -0.01::DECIMAL(15,2) neg
       FROM range(10000) t(i)`;
-    const r = await conn.stream(sql);
-    expect(canEncodeDirect(r.columnTypes())).toBe(true);
-    const fast = await viaSkein(conn, sql, 16 * 1024);
-    const general = await viaSkein(conn, sql, 16 * 1024, true);
+    const fast = await fastEqualsGeneral(sql, 16 * 1024);
     expect(fast.numRows).toBe(10000);
-    expect(fast.schema.fields.map((f) => String(f.type))).toEqual(general.schema.fields.map((f) => String(f.type)));
-    expect(rows(fast)).toEqual(rows(general));
     // and the 128-bit words hold DuckDB's values
     const d8 = fast.getChild('d8');
     expect(d8?.nullCount).toBe(Math.ceil(10000 / 3));
