@@ -99,16 +99,15 @@ async function openFlightStream(
     for (let r = await it.next(); !r.done; r = await it.next()) {
       const m = decodeFlightData(r.value);
       if (!m.header) continue;
-      verifyIpcMessage(m.header, m.body);
-      const message = MessageMeta.decode(m.header);
-      if (!message.isRecordBatch()) throw new InternalError('executor stream: a message other than a record batch after the schema');
-      const rb = message.header() as RecordBatchMeta;
+      const checked = verifyIpcMessage(m.header, m.body);
+      if (checked.kind !== 'record batch') throw new InternalError('executor stream: a message other than a record batch after the schema');
       const raw = m.body ?? new Uint8Array(0);
       if (wire) {
         // the header's body length (checked ≤ what came) is what the client will read
-        yield asIs(m.header, raw.subarray(0, Number(message.bodyLength)), rb.length);
+        yield asIs(m.header, raw.subarray(0, checked.bodyLength), checked.rows ?? 0);
         continue;
       }
+      const rb = MessageMeta.decode(m.header).header() as RecordBatchMeta;
       // typed arrays need aligned offsets: the body sits anywhere in the gRPC message
       const body = raw.byteOffset % 8 === 0 ? raw : new Uint8Array(raw);
       const children = new VectorLoader(body, rb.nodes, rb.buffers, new Map(), schema.metadataVersion).visitMany(types);

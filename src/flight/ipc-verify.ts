@@ -150,8 +150,16 @@ class Walker {
   }
 }
 
+/** What a checked message header says: its kind, its body's length and (record batches) its row count. */
+export interface VerifiedMessage {
+  kind: 'schema' | 'record batch' | 'dictionary batch';
+  bodyLength: number;
+  /** Rows of a record batch (null for the other kinds). */
+  rows: number | null;
+}
+
 /** Throws INVALID_ARGUMENT unless `header` is a well-formed schema, record batch or dictionary batch whose body is all there. */
-export function verifyIpcMessage(header: Uint8Array, body: Uint8Array | null): void {
+export function verifyIpcMessage(header: Uint8Array, body: Uint8Array | null): VerifiedMessage {
   if (header.length < 8) throw malformed(`a message header of ${header.length} bytes`);
   const bb = new CheckedByteBuffer(header);
   const walk = new Walker(bb);
@@ -166,15 +174,17 @@ export function verifyIpcMessage(header: Uint8Array, body: Uint8Array | null): v
   switch (m.headerType()) {
     case MessageHeader.Schema:
       walk.schema(m.header(new Schema()) ?? fail('a schema message without a schema'));
-      break;
-    case MessageHeader.RecordBatch:
-      walk.recordBatch(m.header(new RecordBatch()) ?? fail('a record batch message without a batch'), bodyLength);
-      break;
+      return { kind: 'schema', bodyLength: Number(bodyLength), rows: null };
+    case MessageHeader.RecordBatch: {
+      const b = (m.header(new RecordBatch()) as RecordBatch | null) ?? fail('a record batch message without a batch');
+      walk.recordBatch(b, bodyLength);
+      return { kind: 'record batch', bodyLength: Number(bodyLength), rows: Number(b.length()) };
+    }
     case MessageHeader.DictionaryBatch: {
       const d = (m.header(new DictionaryBatch()) as DictionaryBatch | null) ?? fail('an empty dictionary batch');
       walk.table(d.bb_pos);
       walk.recordBatch(d.data() ?? fail('a dictionary batch without data'), bodyLength);
-      break;
+      return { kind: 'dictionary batch', bodyLength: Number(bodyLength), rows: null };
     }
     default:
       throw malformed(`message type ${m.headerType()} (expected a schema, record batch or dictionary batch)`);

@@ -49,6 +49,14 @@ describe('verifying Arrow IPC a client sent', () => {
   it('accepts every message of a valid stream with many types, and its batches', () => {
     expect(messages.length).toBeGreaterThanOrEqual(3); // schema, dictionary, batch
     for (const m of messages) expect(() => verifyIpcMessage(m.header, m.body)).not.toThrow();
+    // and says what each message is, as apache-arrow reads it
+    expect(messages.map((m) => verifyIpcMessage(m.header, m.body))).toEqual(
+      messages.map((m) => {
+        const meta = A.Message.decode(m.header);
+        const kind = meta.isSchema() ? 'schema' : meta.isRecordBatch() ? 'record batch' : 'dictionary batch';
+        return { kind, bodyLength: Number(meta.bodyLength), rows: meta.isRecordBatch() ? 4 : null };
+      }),
+    );
     const { batches } = readBatches(messages);
     for (const b of batches) expect(() => verifyBatchData(b)).not.toThrow();
     expect(batches[0].numRows).toBe(4);
