@@ -42,9 +42,25 @@ export function copyStrings(
   const flush = (): void => {
     if (runRow < 0) return;
     const block = duckdb.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + runRow * STRING_T + 8, runEnd - runStart);
+    // strings that follow each other both in DuckDB's memory and in the output (a materialized
+    // chunk's heap holds them in row order) are copied as one piece
+    let from = -1;
+    let to = 0;
+    let n = 0;
     for (let j = 0; j < run.length; j += 3) {
-      copyBytes(block, run[j + 1] - runStart, view.getUint32(run[j] * STRING_T, true), out, outAt + run[j + 2]);
+      const src = run[j + 1] - runStart;
+      const dst = outAt + run[j + 2];
+      const len = view.getUint32(run[j] * STRING_T, true);
+      if (from >= 0 && src === from + n && dst === to + n) {
+        n += len;
+        continue;
+      }
+      if (from >= 0) copyBytes(block, from, n, out, to);
+      from = src;
+      to = dst;
+      n = len;
     }
+    if (from >= 0) copyBytes(block, from, n, out, to);
     run.length = 0;
     runRow = -1;
   };
