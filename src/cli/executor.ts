@@ -9,7 +9,7 @@ import { EXECUTOR_SECRET_ENV, ExecutorServer, READY_LINE } from '../executors/fl
 import { log } from '../log';
 import { ExecutorHeartbeat } from '../registry/heartbeat';
 import { openRegistry, registryConfigOf } from '../registry/open';
-import { redactUrl } from '../registry/redis-registry';
+import { redactUrl } from '../registry/redact-url';
 import { REDIS_URL_ENV } from '../registry/registry';
 import { SKEIN_VERSION } from '../version';
 import { openExecutorCache, storeConfigFromEnv } from '../store/executor-cache';

@@ -7,9 +7,8 @@ import { join, resolve } from 'node:path';
 import { Config } from '../config';
 import { Executor } from './executor';
 import { startChildExecutors } from './child-process';
-import { startCloudExecutors } from './cloud-start';
+import { fargateModule, startCloudExecutors } from './cloud-start';
 import { CLOUD_MODES } from './cloud-config';
-import { watchFargateFleets } from './ecs/fargate';
 import { InProcessExecutor } from './in-process';
 import { ExecutorPool } from './pool';
 import { ExecutorCache, openExecutorCache } from '../store/executor-cache';
@@ -78,7 +77,7 @@ export async function startExecutorPool(config: Config, dataRoots: readonly stri
   pool.smallStatementBytes = ec.smallStatementBytes;
   if (scratch) pool.shuffle = { directory: scratch, broadcastLimitBytes: ec.broadcastLimitBytes, removeOnClose: !ec.scratchDirectory };
   if (shared) pool.onClose.push(shared.close);
-  if (cloud) watchFargateFleets(pool, executors); // tasks that stop or whose registration expires leave
+  if (cloud) fargateModule().watchFargateFleets(pool, executors); // tasks that stop or whose registration expires leave
   return pool;
 }
 

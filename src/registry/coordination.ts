@@ -7,7 +7,7 @@ import { ExecutorDiscovery } from './discovery';
 import { openRegistry } from './open';
 import { QueryLogWriter } from './query-log-writer';
 import { Registry } from './registry';
-import { redactUrl } from './redis-registry';
+import { redactUrl } from './redact-url';
 
 export interface Coordination {
   registry: Registry;

@@ -2,16 +2,18 @@
 import { RegistryConfig, registrySchema } from '../config';
 import { ConfigError } from '../errors';
 import { MemoryRegistry } from './memory-registry';
-import { RedisRegistry } from './redis-registry';
 import { Registry } from './registry';
 
 const DAY_MS = 24 * 3600 * 1000;
+
+/** The Redis registry and ioredis, loaded only when a Redis URL is configured. */
+const redisModule = (): typeof import('./redis-registry') => require('./redis-registry');
 
 /** `requireConnection`: fail now when Redis is unreachable (CLI tools); servers keep retrying instead. */
 export async function openRegistry(c: RegistryConfig, opts: { requireConnection?: boolean } = {}): Promise<Registry> {
   const retentionMs = c.queryLogRetentionDays * DAY_MS;
   if (!c.redisUrl) return new MemoryRegistry({ retentionMs, maxEntries: c.queryLogMaxEntries });
-  return RedisRegistry.open({
+  return redisModule().RedisRegistry.open({
     url: c.redisUrl,
     keyPrefix: c.keyPrefix,
     commandTimeoutMs: c.commandTimeoutMs,

@@ -10,6 +10,7 @@
 import { Redis } from 'ioredis';
 import { DeadlineExceededError, SkeinError, UnavailableError } from '../errors';
 import { log } from '../log';
+import { redactUrl } from './redact-url';
 import { DEFAULT_LOG_LIMIT, entryTime, ExecutorRecord, QueryLogEntry, QueryLogRange, Registry } from './registry';
 
 export interface RedisRegistryOptions {
@@ -26,16 +27,6 @@ export interface RedisRegistryOptions {
   requireConnection?: boolean;
 }
 
-/** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable Redis URL)';
-  }
-}
 
 type Reply = [Error | null, unknown];
 

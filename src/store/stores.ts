@@ -5,7 +5,6 @@ import { InvalidArgumentError } from '../errors';
 import { LocalStore } from './local-store';
 import { ObjectStore, isLocalUri } from './object-store';
 import { ReadThrottle, throttledStore } from './read-throttle';
-import { S3Store } from './s3-store';
 import { STORE_DEFAULTS, StoreConfig } from './store-config';
 
 export interface Stores {
@@ -27,6 +26,9 @@ export function joinUri(base: string, rel: string): string {
   return `${base.replace(/\/+$/, '')}/${rel.replace(/^\/+/, '')}`;
 }
 
+/** The S3 store and the AWS SDK under it, loaded the first time an s3:// object is asked for. */
+const s3Module = (): typeof import('./s3-store') => require('./s3-store');
+
 export function uriScheme(uri: string): string {
   if (isLocalUri(uri)) return 'file';
   return uri.slice(0, uri.indexOf(':')).toLowerCase();
@@ -42,7 +44,7 @@ export function openStores(config: StoreConfig = STORE_DEFAULTS): Stores {
     const scheme = uriScheme(uri);
     if (scheme === 'file') return local;
     if (scheme === 's3') {
-      s3 ??= paced(new S3Store(config.s3));
+      s3 ??= paced(new (s3Module().S3Store)(config.s3));
       return s3;
     }
     throw new InvalidArgumentError(`no object store for ${uri}: Skein reads local paths, file:// and s3:// URIs`);

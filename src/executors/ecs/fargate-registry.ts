@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { RegistryConfig } from '../../config';
 import { DeadlineExceededError, UnavailableError } from '../../errors';
 import { log } from '../../log';
-import { redactUrl } from '../../registry/redis-registry';
+import { redactUrl } from '../../registry/redact-url';
 import { ExecutorRecord, ExecutorRegistry } from '../../registry/registry';
 import type { ExecutorPool } from '../pool';
 import type { FargateFleet, FargateTask } from './fargate';
