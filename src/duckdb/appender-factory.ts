@@ -48,6 +48,11 @@ export const FIXED_WIDTH: Partial<Record<DuckDBTypeId, number>> = {
   [DuckDBTypeId.UHUGEINT]: 16,
 };
 
+/** Bytes DuckDB stores a DECIMAL of this precision in (its physical type: SMALLINT, INTEGER, BIGINT, HUGEINT). */
+export function decimalStorageWidth(precision: number): 2 | 4 | 8 | 16 {
+  return precision <= 4 ? 2 : precision <= 9 ? 4 : precision <= 18 ? 8 : 16;
+}
+
 /** Bytes per row a column costs in Arrow, for sizing batches (variable parts measured separately). */
 export function fixedBytesPerRow(t: DuckDBType): number {
   const w = FIXED_WIDTH[t.typeId];
@@ -80,9 +85,8 @@ export function makeAppender(duck: DuckDBType, arrow: A.DataType, hint: number):
     case DuckDBTypeId.BOOLEAN:
       return new BoolAppender();
     case DuckDBTypeId.DECIMAL: {
-      const p = (duck as DuckDBDecimalType).width;
-      if (p > 18) return new FixedAppender(arrow, 16, hint);
-      return decimalAppender(arrow, p <= 4 ? 2 : p <= 9 ? 4 : 8, hint);
+      const w = decimalStorageWidth((duck as DuckDBDecimalType).width);
+      return w === 16 ? new FixedAppender(arrow, 16, hint) : decimalAppender(arrow, w, hint);
     }
     case DuckDBTypeId.VARCHAR:
     case DuckDBTypeId.BLOB:

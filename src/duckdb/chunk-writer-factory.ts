@@ -4,6 +4,7 @@
 // floats, narrower DECIMAL storage.
 import * as A from 'apache-arrow';
 import { InvalidArgumentError } from '../errors';
+import { decimalStorageWidth } from './appender-factory';
 import { extensionOf, MAX_DECIMAL_DIGITS } from './arrow-import-types';
 import {
   BoolWriter,
@@ -125,13 +126,6 @@ const float16: Convert = (data, start, count, out) => {
   for (let k = 0; k < count; k++) o[k] = A.util.uint16ToFloat64(s[start + k]);
 };
 
-/** DuckDB stores DECIMAL(p) in 2, 4, 8 or 16 bytes; Arrow in 4, 8, 16 or 32. */
-function decimalBytes(precision: number): number {
-  if (precision <= 4) return 2;
-  if (precision <= 9) return 4;
-  if (precision <= 18) return 8;
-  return 16;
-}
 
 /** Copies the low words of each Arrow decimal (two's complement, little-endian), sign-extending. */
 const decimal: (arrowWords: number, duckBytes: number) => Convert = (words, bytes) => (data, start, count, out) => {
@@ -153,7 +147,7 @@ const decimal: (arrowWords: number, duckBytes: number) => Convert = (words, byte
 function decimalWriter(t: A.Decimal): ColumnWriter {
   if (t.precision > MAX_DECIMAL_DIGITS) throw new InvalidArgumentError(`DECIMAL(${t.precision}) does not fit DuckDB`);
   const words = t.bitWidth / 32;
-  const bytes = decimalBytes(t.precision);
+  const bytes = decimalStorageWidth(t.precision); // Arrow's is 4, 8, 16 or 32
   if (words * 4 === bytes) return new RawWriter(bytes);
   return new ConvertWriter(bytes, decimal(words, bytes));
 }

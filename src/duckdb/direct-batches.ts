@@ -9,7 +9,7 @@ import {
   FieldNode,
   RecordBatch as RecordBatchMeta,
 } from 'apache-arrow/ipc/metadata/message';
-import { FIXED_WIDTH } from './appender-factory';
+import { decimalStorageWidth, FIXED_WIDTH } from './appender-factory';
 import { copyStrings, stringLength } from './string-copy';
 import { isValid, POPCOUNT } from './validity';
 
@@ -117,7 +117,7 @@ export function encodeDirect(pieces: Piece[], types: readonly DuckDBType[]): Enc
     return r;
   };
   const columns: Column[] = types.map((t, c) => {
-    const decimalWidth = t.typeId === DuckDBTypeId.DECIMAL ? storageWidth(t as DuckDBDecimalType) : 0;
+    const decimalWidth = t.typeId === DuckDBTypeId.DECIMAL ? decimalStorageWidth((t as DuckDBDecimalType).width) : 0;
     const kind = t.typeId === DuckDBTypeId.BOOLEAN ? 'bool' : STRINGS.has(t.typeId) ? 'string' : decimalWidth > 0 && decimalWidth < 16 ? 'decimal' : 'fixed';
     const width = kind === 'bool' ? 1 : kind === 'string' ? 16 : decimalWidth || (FIXED_WIDTH[t.typeId] as number);
     const parts = readParts(pieces, c, width);
@@ -193,11 +193,6 @@ function writeColumn(out: Uint8Array, at: number, col: Column): void {
     pos += p.count;
   }
   if (oView) oView.setInt32(pos * 4, strAt, true);
-}
-
-/** Bytes DuckDB stores a DECIMAL of this width in (its physical type). */
-function storageWidth(t: DuckDBDecimalType): number {
-  return t.width <= 4 ? 2 : t.width <= 9 ? 4 : t.width <= 18 ? 8 : 16;
 }
 
 let wide = new Int32Array(2048 * 4);

@@ -70,6 +70,11 @@ export async function skeinRows(client: FlightSqlClient, query: string): Promise
 }
 
 /** DuckDB's answer to `query` on `conn`. */
+/** EXPLAIN of `query` through Flight SQL as text, one "key: value" line per row. */
+export async function explainText(client: FlightSqlClient, query: string): Promise<string> {
+  return (await skeinRows(client, `EXPLAIN ${query}`)).map((r) => `${String(r[0])}: ${String(r[1])}`).join('\n');
+}
+
 export async function duckRows(conn: DuckDBConnection, query: string): Promise<unknown[][]> {
   return (await conn.runAndReadAll(query)).getRowsJS() as unknown[][];
 }

@@ -11,7 +11,7 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { RunningServer } from '../../../src/cli/serve';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { FlightSqlClient } from '../../../src/flight/client';
-import { closeAll, duckRows, flightClient, plainRows, skeinRows, startLakeServer } from './lake-helpers';
+import { closeAll, duckRows, explainText, flightClient, plainRows, skeinRows, startLakeServer } from './lake-helpers';
 
 const USER = { user: 'semijoin', password: 'pw-semijoin' };
 const TABLES = ['big', 'dim', 'nat', 'sup', 'wide'];
@@ -26,9 +26,7 @@ let client: FlightSqlClient;
 
 const plain = plainRows;
 
-async function explain(query: string): Promise<string> {
-  return (await skeinRows(client, `EXPLAIN ${query}`)).map((r) => `${String(r[0])}: ${String(r[1])}`).join('\n');
-}
+const explain = (query: string): Promise<string> => explainText(client, query);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'skein-semijoin-test-'));

@@ -10,7 +10,7 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { RunningServer } from '../../../src/cli/serve';
 import { quoteLiteral } from '../../../src/duckdb/sql';
 import { FlightSqlClient } from '../../../src/flight/client';
-import { closeAll, duckRows, flightClient, plainRows, skeinRows, startLakeServer } from './lake-helpers';
+import { closeAll, duckRows, explainText, flightClient, plainRows, skeinRows, startLakeServer } from './lake-helpers';
 
 const USER = { user: 'shuffle', password: 'pw-shuffle' };
 
@@ -27,9 +27,7 @@ const plain = plainRows;
 const viaSkein = skeinRows;
 const viaDuckDB = (query: string): Promise<unknown[][]> => duckRows(conn, query);
 
-async function explain(c: FlightSqlClient, query: string): Promise<string> {
-  return (await viaSkein(c, `EXPLAIN ${query}`)).map((r) => `${String(r[0])}: ${String(r[1])}`).join('\n');
-}
+const explain = explainText;
 
 async function start(extra: Record<string, unknown>): Promise<{ server: RunningServer; client: FlightSqlClient }> {
   const s = await startLakeServer(USER, {
